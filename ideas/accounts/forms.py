@@ -1,0 +1,69 @@
+"""Account forms: registration, sign-in and profile."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from ideas.forms import OptionalIdSelectField
+
+LOCALE_CHOICES = [("en", "English"), ("fr", "Français"), ("zh_Hant_TW", "中文（繁體）")]
+
+
+class ProfileForm(FlaskForm):
+    """The profile facts asked once and reused: name, department, language."""
+
+    display_name = StringField(
+        _l("Display name"),
+        validators=[
+            DataRequired(_l("Enter the name other members will see.")),
+            Length(2, 80, _l("Use 2 to 80 characters.")),
+        ],
+    )
+    department = OptionalIdSelectField(_l("Department"))
+    locale = SelectField(
+        _l("Language"),
+        choices=LOCALE_CHOICES,
+        validators=[DataRequired(_l("Choose a language."))],
+    )
+
+
+class RegisterForm(ProfileForm):
+    """Create an account."""
+
+    email = EmailField(
+        _l("Work email"),
+        validators=[
+            DataRequired(_l("Enter your work email address.")),
+            Email(_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=254, message=_l("Use at most 254 characters.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Choose a password."))],
+        description=_l("At least 12 characters."),
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[
+            DataRequired(_l("Repeat your password.")),
+            EqualTo("password", _l("The two passwords differ.")),
+        ],
+    )
+
+
+class SignInForm(FlaskForm):
+    """Sign in with email and password."""
+
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(_l("Enter your email address."))]
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class LanguageForm(FlaskForm):
+    """The header's language switcher."""
+
+    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)

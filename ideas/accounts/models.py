@@ -1,0 +1,88 @@
+"""Account models: users, their roles, and the departments they belong to."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ideas.dbtypes import enum_column
+from ideas.extensions import db
+from ideas.i18n import LocalizedNameMixin
+from ideas.timeutil import utcnow
+
+
+class Role(enum.StrEnum):
+    """What a user may do on the platform; ordered from least to most trusted."""
+
+    MEMBER = "member"
+    SECRETARIAT = "secretariat"
+    EXECUTIVE = "executive"
+    ADMIN = "admin"
+
+
+class GovernmentLevel(enum.StrEnum):
+    """The order of government a department belongs to."""
+
+    FEDERAL = "federal"
+    PROVINCIAL = "provincial"
+    MUNICIPAL = "municipal"
+
+
+class Department(LocalizedNameMixin, db.Model):
+    """A department or agency at one level of government."""
+
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(200), unique=True)
+    name_fr: Mapped[str | None] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+    level: Mapped[GovernmentLevel] = mapped_column(
+        enum_column(GovernmentLevel, "government_level")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Department {self.id} {self.name_en!r}>"
+
+
+class User(UserMixin, db.Model):
+    """A person with an account: a public servant, secretariat staff, executive or admin."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.MEMBER)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department | None] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses sign-in to deactivated accounts."""
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        """Secretariat staff and administrators run the workflow."""
+        return self.role in (Role.SECRETARIAT, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        """Administrators manage accounts, departments, themes and department groups."""
+        return self.role is Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email!r}>"

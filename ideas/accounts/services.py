@@ -1,0 +1,151 @@
+"""Account rules: registration, authentication, profiles and roles."""
+
+import unicodedata
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ideas.accounts.models import Department, Role, User
+from ideas.domain import DomainError
+from ideas.extensions import db
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared and stored trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def email_domain_allowed(email: str, allowed_domains: list[str]) -> bool:
+    """True if the address's domain is, or is a subdomain of, an allowed domain (or none set)."""
+    if not allowed_domains:
+        return True
+    domain = normalize_email(email).rpartition("@")[2]
+    return any(domain == allowed or domain.endswith("." + allowed) for allowed in allowed_domains)
+
+
+def clean_display_name(name: str) -> str:
+    """Normalise a display name (NFKC, single spaces) and refuse control characters."""
+    cleaned = " ".join(unicodedata.normalize("NFKC", name).split())
+    if any(unicodedata.category(ch).startswith("C") for ch in cleaned):
+        raise DomainError(_l("The display name contains characters that are not allowed."))
+    return cleaned
+
+
+def hash_password(password: str) -> str:
+    """Hash with the configured method and cost (never the library's default)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords outside the configured length bounds."""
+    low = current_app.config["PASSWORD_MIN_LENGTH"]
+    high = current_app.config["PASSWORD_MAX_LENGTH"]
+    if len(password) < low:
+        raise DomainError(
+            _l("Use at least %(count)d characters.", count=low), field="password"
+        )
+    if len(password) > high:
+        raise DomainError(_l("Use at most %(count)d characters.", count=high), field="password")
+
+
+def get_user_by_email(email: str) -> User | None:
+    """Find a user by email, ignoring case and surrounding spaces."""
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the user for a session id, if it is still active."""
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def register_user(
+    email: str,
+    display_name: str,
+    password: str,
+    department: Department | None = None,
+    locale: str = "en",
+    role: Role = Role.MEMBER,
+) -> User:
+    """Create an account after checking the email domain, uniqueness and password rules."""
+    email = normalize_email(email)
+    if not email_domain_allowed(email, current_app.config["ALLOWED_EMAIL_DOMAINS"]):
+        raise DomainError(
+            _l("Use your work email address; this domain is not accepted here."), field="email"
+        )
+    if get_user_by_email(email) is not None:
+        raise DomainError(_l("An account with this email already exists."), field="email")
+    check_password_rules(password)
+    if locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_l("Choose one of the offered languages."), field="locale")
+    user = User(
+        email=email,
+        display_name=clean_display_name(display_name),
+        password_hash=hash_password(password),
+        department=department,
+        locale=locale,
+        role=role,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+# A fixed hash to check against when the email is unknown, so that both failures cost
+# the same time and an attacker cannot learn which addresses have accounts.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user with this email and password, else None (same cost either way)."""
+    user = get_user_by_email(email)
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if user is None or not user.active:
+        if method not in _DUMMY_HASH:
+            _DUMMY_HASH[method] = generate_password_hash("not-a-password", method=method)
+        check_password_hash(_DUMMY_HASH[method], password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    if not user.password_hash.startswith(method + "$"):
+        # The configured cost changed since this hash was made: upgrade it now.
+        user.password_hash = hash_password(password)
+        db.session.flush()
+    return user
+
+
+def update_profile(
+    actor: User, display_name: str, department: Department | None, locale: str
+) -> User:
+    """Change the actor's own display name, department and language."""
+    if locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_l("Choose one of the offered languages."), field="locale")
+    actor.display_name = clean_display_name(display_name)
+    actor.department = department
+    actor.locale = locale
+    db.session.flush()
+    return actor
+
+
+def set_locale(actor: User, locale: str) -> None:
+    """Remember a signed-in member's language choice."""
+    if locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_l("Choose one of the offered languages."), field="locale")
+    actor.locale = locale
+    db.session.flush()
+
+
+def set_role(user: User, role: Role) -> User:
+    """Give a user a new role (operators and administrators only; callers check that)."""
+    user.role = role
+    db.session.flush()
+    return user
+
+
+def list_departments() -> list[Department]:
+    """All departments, for choosers, ordered by English name."""
+    return list(db.session.scalars(select(Department).order_by(Department.name_en)))

@@ -1,0 +1,1 @@
+"""Board: ideas, themes, comments, votes, follows and ranking."""

@@ -1,0 +1,72 @@
+"""Board forms: ideas, comments, votes."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SubmitField, TextAreaField
+from wtforms import StringField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+from ideas.board.services import BODY_MAX, COMMENT_MAX, TITLE_MAX, TITLE_MIN
+from ideas.forms import OptionalIdSelectField
+
+
+class IdeaForm(FlaskForm):
+    """Post or edit an idea; "preview" re-renders the form with the Markdown shown."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(_l("Give your idea a title.")),
+            Length(
+                TITLE_MIN,
+                TITLE_MAX,
+                _l("The title needs %(low)d to %(high)d characters.", low=TITLE_MIN, high=TITLE_MAX),
+            ),
+        ],
+        description=_l("5 to 150 characters: say what would change."),
+    )
+    body = TextAreaField(
+        _l("Description"),
+        validators=[
+            DataRequired(_l("Describe your idea.")),
+            Length(
+                max=BODY_MAX,
+                message=_l("The description can have at most %(count)d characters.", count=BODY_MAX),
+            ),
+        ],
+        description=_l("Markdown is supported: **bold**, *italic*, lists, links."),
+    )
+    theme = OptionalIdSelectField(_l("Theme"))
+    group = OptionalIdSelectField(_l("Group (optional)"))
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Publish idea"))
+
+    def validate_theme(self, field):
+        """A theme is required."""
+        if not field.data:
+            raise ValueError(_l("Choose a theme."))
+
+
+class CommentForm(FlaskForm):
+    """Comment on an idea, or reply to a comment."""
+
+    body = TextAreaField(
+        _l("Your comment"),
+        validators=[
+            DataRequired(_l("Write a comment first.")),
+            Length(
+                max=COMMENT_MAX,
+                message=_l("A comment can have at most %(count)d characters.", count=COMMENT_MAX),
+            ),
+        ],
+    )
+    parent_id = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+
+
+class VoteForm(FlaskForm):
+    """Up (1), down (-1) or withdraw (0)."""
+
+    value = IntegerField(
+        validators=[AnyOf([-1, 0, 1], _l("A vote is up, down or withdrawn."))],
+        widget=HiddenField.widget,
+    )

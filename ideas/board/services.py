@@ -1,0 +1,368 @@
+"""Board rules: posting and editing ideas, voting, commenting, following, ranking queries."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ideas.accounts.models import User
+from ideas.board.models import Comment, Follow, Idea, Theme, Vote
+from ideas.board.permissions import can_comment, can_edit_idea, can_vote
+from ideas.board.ranking import controversy_score, hot_score, wilson_lower_bound
+from ideas.domain import DomainError, PermissionDenied
+from ideas.extensions import db
+from ideas.groups.models import Group
+from ideas.groups.services import is_member
+from ideas.markup import render_markdown
+from ideas.timeutil import utcnow
+from ideas.workflow.models import StageChange
+from ideas.workflow.stages import Stage
+
+TITLE_MIN, TITLE_MAX = 5, 150
+BODY_MAX = 20_000
+COMMENT_MAX = 10_000
+
+# Each sort reads one stored, indexed column; id breaks ties so pages never overlap.
+SORT_COLUMNS = {
+    "top": Idea.wilson,
+    "hot": Idea.hot,
+    "new": Idea.created_at,
+    "discussed": Idea.comment_count,
+    "controversial": Idea.controversy,
+}
+SORT_LABELS = {
+    "top": _l("Top"),
+    "hot": _l("Hot"),
+    "new": _l("New"),
+    "discussed": _l("Most discussed"),
+    "controversial": _l("Controversial"),
+}
+DEFAULT_SORT = "top"
+
+
+@dataclass(frozen=True)
+class IdeaFilters:
+    """The filters of the ranked list; None means "any"."""
+
+    theme_id: int | None = None
+    group_id: int | None = None
+    department_id: int | None = None
+    stage: Stage | None = None
+
+
+@dataclass(frozen=True)
+class VoteTally:
+    """An idea's counts after a vote, and the voter's own vote (0 for none)."""
+
+    up: int
+    down: int
+    my_vote: int
+
+    @property
+    def score(self) -> int:
+        """Net votes."""
+        return self.up - self.down
+
+
+def _check_title_body(title: str, body: str) -> tuple[str, str]:
+    title = " ".join(title.split())
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise DomainError(
+            _l("The title needs %(low)d to %(high)d characters.", low=TITLE_MIN, high=TITLE_MAX),
+            field="title",
+        )
+    if not body.strip():
+        raise DomainError(_l("Describe your idea."), field="body")
+    if len(body) > BODY_MAX:
+        raise DomainError(
+            _l("The description can have at most %(count)d characters.", count=BODY_MAX),
+            field="body",
+        )
+    return title, body
+
+
+def _check_group(actor: User, group: Group | None) -> None:
+    if group is not None and not is_member(actor, group):
+        raise DomainError(_l("Join the group before posting an idea into it."), field="group")
+
+
+def post_idea(
+    actor: User, title: str, body: str, theme: Theme, group: Group | None = None
+) -> Idea:
+    """Create a proposed idea, record its first history row, and make the author follow it."""
+    title, body = _check_title_body(title, body)
+    _check_group(actor, group)
+    now = utcnow()
+    idea = Idea(
+        title=title,
+        body=body,
+        body_html=str(render_markdown(body)),
+        author=actor,
+        theme=theme,
+        group=group,
+        department_id=actor.department_id,
+        stage=Stage.PROPOSED,
+        created_at=now,
+        updated_at=now,
+        hot=hot_score(0, 0, now),
+        follower_count=1,
+    )
+    db.session.add(idea)
+    db.session.flush()
+    db.session.add(
+        StageChange(idea_id=idea.id, from_stage=None, to_stage=Stage.PROPOSED, actor=actor)
+    )
+    db.session.add(Follow(idea_id=idea.id, user_id=actor.id))
+    db.session.flush()
+    return idea
+
+
+def edit_idea(
+    actor: User, idea: Idea, title: str, body: str, theme: Theme, group: Group | None
+) -> Idea:
+    """Let the author change a proposed idea's text, theme and group."""
+    if not can_edit_idea(actor, idea):
+        raise PermissionDenied(_l("Only the author can edit an idea, and only while proposed."))
+    title, body = _check_title_body(title, body)
+    if group is not None and group.id != idea.group_id:
+        _check_group(actor, group)
+    idea.title = title
+    idea.body = body
+    idea.body_html = str(render_markdown(body))
+    idea.theme = theme
+    idea.group = group
+    idea.updated_at = utcnow()
+    db.session.flush()
+    return idea
+
+
+def _apply_vote_delta(idea: Idea, d_up: int, d_down: int) -> tuple[int, int]:
+    """Add to the counters in SQL, then recompute the ranking columns from the new counts.
+
+    The first UPDATE takes the row lock and holds it to commit, so no concurrent vote can
+    slip between reading the new counts and writing the scores computed from them.
+    """
+    up, down, created_at = db.session.execute(
+        update(Idea)
+        .where(Idea.id == idea.id)
+        .values(up_count=Idea.up_count + d_up, down_count=Idea.down_count + d_down)
+        .returning(Idea.up_count, Idea.down_count, Idea.created_at),
+        execution_options={"synchronize_session": False},
+    ).one()
+    db.session.execute(
+        update(Idea)
+        .where(Idea.id == idea.id)
+        .values(
+            wilson=wilson_lower_bound(up, down),
+            hot=hot_score(up, down, created_at),
+            controversy=controversy_score(up, down),
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(idea, ["up_count", "down_count", "wilson", "hot", "controversy"])
+    return up, down
+
+
+def _locked_vote(actor: User, idea: Idea) -> Vote | None:
+    return db.session.scalar(
+        select(Vote)
+        .where(Vote.idea_id == idea.id, Vote.user_id == actor.id)
+        .with_for_update()
+    )
+
+
+def cast_vote(actor: User, idea: Idea, value: int) -> VoteTally:
+    """Vote +1 or -1, or retract with 0; one vote per member per idea, never on your own."""
+    if value not in (-1, 0, 1):
+        raise DomainError(_l("A vote is up, down or withdrawn."))
+    if not can_vote(actor, idea):
+        if idea.author_id == actor.id:
+            raise PermissionDenied(_l("You cannot vote on your own idea."))
+        raise PermissionDenied(_l("This idea does not take votes."))
+    old = 0
+    vote = _locked_vote(actor, idea)
+    if vote is None and value != 0:
+        try:
+            with db.session.begin_nested():
+                db.session.add(Vote(idea_id=idea.id, user_id=actor.id, value=value))
+        except IntegrityError:
+            # A concurrent request of the same member inserted first: treat ours as a change.
+            vote = _locked_vote(actor, idea)
+    if vote is not None:
+        old = vote.value
+        if value == 0:
+            db.session.delete(vote)
+        else:
+            vote.value = value
+            vote.updated_at = utcnow()
+    d_up = (value == 1) - (old == 1)
+    d_down = (value == -1) - (old == -1)
+    if d_up or d_down:
+        up, down = _apply_vote_delta(idea, d_up, d_down)
+    else:
+        up, down = idea.up_count, idea.down_count
+    db.session.flush()
+    return VoteTally(up=up, down=down, my_vote=value)
+
+
+def my_vote(user: User | None, idea: Idea) -> int:
+    """The user's vote on the idea (+1, -1) or 0."""
+    if user is None or not user.is_authenticated:
+        return 0
+    vote = db.session.get(Vote, {"idea_id": idea.id, "user_id": user.id})
+    return vote.value if vote else 0
+
+
+def my_votes(user: User | None, ideas: list[Idea]) -> dict[int, int]:
+    """The user's votes on a page of ideas, in one query."""
+    if user is None or not user.is_authenticated or not ideas:
+        return {}
+    rows = db.session.execute(
+        select(Vote.idea_id, Vote.value).where(
+            Vote.user_id == user.id, Vote.idea_id.in_([idea.id for idea in ideas])
+        )
+    )
+    return {idea_id: value for idea_id, value in rows}
+
+
+def post_comment(actor: User, idea: Idea, body: str, parent: Comment | None = None) -> Comment:
+    """Add a comment, or a reply to a top-level comment, and count it on the idea."""
+    if not can_comment(actor, idea):
+        raise PermissionDenied(_l("This idea does not take comments."))
+    if not body.strip():
+        raise DomainError(_l("Write a comment first."), field="body")
+    if len(body) > COMMENT_MAX:
+        raise DomainError(
+            _l("A comment can have at most %(count)d characters.", count=COMMENT_MAX),
+            field="body",
+        )
+    if parent is not None:
+        if parent.idea_id != idea.id:
+            raise DomainError(_l("You can only reply to a comment on this idea."))
+        # One level of replies: answering a reply answers its top-level comment.
+        if parent.parent_id is not None:
+            parent = db.session.get(Comment, parent.parent_id)
+    now = utcnow()
+    comment = Comment(
+        idea_id=idea.id,
+        author=actor,
+        parent=parent,
+        body=body,
+        body_html=str(render_markdown(body)),
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(comment)
+    db.session.execute(
+        update(Idea)
+        .where(Idea.id == idea.id)
+        .values(comment_count=Idea.comment_count + 1),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(idea, ["comment_count"])
+    db.session.flush()
+    return comment
+
+
+def follow_idea(actor: User, idea: Idea) -> bool:
+    """Follow an idea; returns False if the actor already followed it."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(Follow(idea_id=idea.id, user_id=actor.id))
+    except IntegrityError:
+        return False
+    db.session.execute(
+        update(Idea)
+        .where(Idea.id == idea.id)
+        .values(follower_count=Idea.follower_count + 1),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(idea, ["follower_count"])
+    return True
+
+
+def unfollow_idea(actor: User, idea: Idea) -> bool:
+    """Stop following an idea; returns False if the actor did not follow it."""
+    result = db.session.execute(
+        delete(Follow).where(Follow.idea_id == idea.id, Follow.user_id == actor.id)
+    )
+    if result.rowcount == 0:
+        return False
+    db.session.execute(
+        update(Idea)
+        .where(Idea.id == idea.id)
+        .values(follower_count=Idea.follower_count - 1),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(idea, ["follower_count"])
+    return True
+
+
+def is_following(user: User | None, idea: Idea) -> bool:
+    """True if the user follows the idea."""
+    if user is None or not user.is_authenticated:
+        return False
+    return db.session.get(Follow, {"idea_id": idea.id, "user_id": user.id}) is not None
+
+
+def ranked_ideas(sort: str, filters: IdeaFilters) -> Select:
+    """The ranked list's query: one indexed sort column, then id, with the filters applied.
+
+    Merged duplicates are left out unless the merged stage is asked for.
+    """
+    column = SORT_COLUMNS.get(sort, SORT_COLUMNS[DEFAULT_SORT])
+    query = select(Idea)
+    if filters.theme_id is not None:
+        query = query.where(Idea.theme_id == filters.theme_id)
+    if filters.group_id is not None:
+        query = query.where(Idea.group_id == filters.group_id)
+    if filters.department_id is not None:
+        query = query.where(Idea.department_id == filters.department_id)
+    if filters.stage is not None:
+        query = query.where(Idea.stage == filters.stage)
+    else:
+        query = query.where(Idea.stage != Stage.MERGED)
+    return query.order_by(column.desc(), Idea.id.desc())
+
+
+def hot_this_week(limit: int = 5) -> list[Idea]:
+    """Ideas posted in the last seven days, hottest first."""
+    since = utcnow() - timedelta(days=7)
+    query = (
+        select(Idea)
+        .where(Idea.created_at >= since, Idea.stage != Stage.MERGED)
+        .order_by(Idea.hot.desc(), Idea.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def newest_ideas(limit: int = 5) -> list[Idea]:
+    """The most recently posted ideas."""
+    query = (
+        select(Idea)
+        .where(Idea.stage != Stage.MERGED)
+        .order_by(Idea.created_at.desc(), Idea.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def visible_comments(user: User | None, idea: Idea) -> list[tuple[Comment, list[Comment]]]:
+    """The idea's top-level comments, oldest first, each with its visible replies."""
+    query = select(Comment).where(Comment.idea_id == idea.id)
+    if user is None or not user.is_authenticated or not user.is_staff:
+        query = query.where(Comment.hidden.is_(False))
+    comments = list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))
+    replies: dict[int, list[Comment]] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    return [(c, replies.get(c.id, [])) for c in comments if c.parent_id is None]
+
+
+def list_themes() -> list[Theme]:
+    """All themes in their display order."""
+    return list(db.session.scalars(select(Theme).order_by(Theme.position, Theme.id)))

@@ -1,0 +1,204 @@
+"""Board pages: the ranked list, posting and editing, the idea page, votes, comments."""
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template
+from flask import request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ideas.accounts.services import list_departments
+from ideas.board.forms import CommentForm, IdeaForm, VoteForm
+from ideas.board.models import Comment, Idea, Theme
+from ideas.board.permissions import can_edit_idea
+from ideas.board.services import (
+    DEFAULT_SORT,
+    SORT_COLUMNS,
+    SORT_LABELS,
+    IdeaFilters,
+    cast_vote,
+    edit_idea,
+    follow_idea,
+    is_following,
+    list_themes,
+    my_vote,
+    my_votes,
+    post_comment,
+    post_idea,
+    ranked_ideas,
+    unfollow_idea,
+    visible_comments,
+)
+from ideas.domain import DomainError, PermissionDenied
+from ideas.extensions import db
+from ideas.forms import NONE_CHOICE, ActionForm
+from ideas.groups.models import Group
+from ideas.groups.services import groups_of
+from ideas.markup import render_markdown
+from ideas.web import attach_error, safe_next, transaction, wants_json
+from ideas.workflow.stages import Stage
+
+bp = Blueprint("board", __name__)
+
+
+def parse_filters(args) -> IdeaFilters:
+    """Read the list filters from the query string; unknown values mean "any"."""
+    stage = args.get("stage", "")
+    return IdeaFilters(
+        theme_id=args.get("theme", type=int),
+        group_id=args.get("group", type=int),
+        department_id=args.get("department", type=int),
+        stage=Stage(stage) if stage in Stage._value2member_map_ else None,
+    )
+
+
+def parse_sort(args) -> str:
+    """The requested sort, or the default one."""
+    sort = args.get("sort", DEFAULT_SORT)
+    return sort if sort in SORT_COLUMNS else DEFAULT_SORT
+
+
+@bp.get("/ideas")
+@login_required
+def list_ideas():
+    """The ranked list with its sorts and filters, paginated."""
+    sort, filters = parse_sort(request.args), parse_filters(request.args)
+    page = db.paginate(
+        ranked_ideas(sort, filters), per_page=current_app.config["IDEAS_PER_PAGE"], error_out=False
+    )
+    return render_template(
+        "board/list.html",
+        page=page,
+        sort=sort,
+        sort_labels=SORT_LABELS,
+        filters=filters,
+        themes=list_themes(),
+        departments=sorted(list_departments(), key=lambda d: d.name.casefold()),
+        groups=db.session.scalars(db.select(Group).order_by(Group.name)).all(),
+        stages=list(Stage),
+        votes=my_votes(current_user, page.items),
+    )
+
+
+def _idea_form(idea: Idea | None = None) -> IdeaForm:
+    form = IdeaForm(obj=idea)
+    form.theme.choices = [(NONE_CHOICE, _("Choose a theme")), *((t.id, t.name) for t in list_themes())]
+    mine = groups_of(current_user)
+    if idea is not None and idea.group is not None and idea.group not in mine:
+        mine.append(idea.group)
+    form.group.choices = [(NONE_CHOICE, _("No group")), *((g.id, g.name) for g in mine)]
+    if not form.is_submitted():
+        form.theme.data = idea.theme_id if idea else NONE_CHOICE
+        form.group.data = (idea.group_id if idea else request.args.get("group", type=int)) or 0
+    return form
+
+
+def _save_idea(form: IdeaForm, idea: Idea | None, template: str):
+    """Shared by post and edit: preview, validate, call the service, map errors back."""
+    preview = render_markdown(form.body.data) if form.preview.data else None
+    if form.validate_on_submit() and not form.preview.data:
+        theme = db.session.get(Theme, form.theme.data)
+        group = db.session.get(Group, form.group.data) if form.group.data else None
+        try:
+            with transaction():
+                if idea is None:
+                    idea = post_idea(current_user, form.title.data, form.body.data, theme, group)
+                else:
+                    edit_idea(current_user, idea, form.title.data, form.body.data, theme, group)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Your idea is published.") if template == "new" else _("Saved."), "success")
+            return redirect(url_for("board.show_idea", idea_id=idea.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(
+        f"board/{template}.html", form=form, idea=idea, preview=preview
+    ), status
+
+
+@bp.route("/ideas/new", methods=["GET", "POST"])
+@login_required
+def new_idea():
+    """Post an idea, with an optional preview of the Markdown."""
+    return _save_idea(_idea_form(), None, "new")
+
+
+@bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_idea_page(idea_id: int):
+    """The author edits a proposed idea."""
+    idea = db.get_or_404(Idea, idea_id)
+    if not can_edit_idea(current_user, idea):
+        abort(403)
+    return _save_idea(_idea_form(idea), idea, "edit")
+
+
+@bp.get("/ideas/<int:idea_id>")
+@login_required
+def show_idea(idea_id: int):
+    """The idea, its stage history, counts and comments."""
+    return _render_idea(db.get_or_404(Idea, idea_id), CommentForm())
+
+
+def _render_idea(idea: Idea, comment_form: CommentForm, status: int = 200):
+    return render_template(
+        "board/show.html",
+        idea=idea,
+        threads=visible_comments(current_user, idea),
+        my_vote=my_vote(current_user, idea),
+        following=is_following(current_user, idea),
+        comment_form=comment_form,
+    ), status
+
+
+@bp.post("/ideas/<int:idea_id>/vote")
+@login_required
+def vote(idea_id: int):
+    """Cast, change or withdraw a vote; JSON for fetch(), a redirect for a plain form."""
+    idea = db.get_or_404(Idea, idea_id)
+    form = VoteForm()
+    if not form.validate_on_submit():
+        message = _("A vote is up, down or withdrawn.")
+        return (jsonify(error=message), 400) if wants_json() else abort(400)
+    try:
+        with transaction():
+            tally = cast_vote(current_user, idea, form.value.data)
+    except PermissionDenied as error:
+        return (jsonify(error=str(error.message)), 403) if wants_json() else abort(403)
+    if wants_json():
+        return jsonify(up=tally.up, down=tally.down, score=tally.score, my_vote=tally.my_vote)
+    return redirect(safe_next(url_for("board.show_idea", idea_id=idea.id)))
+
+
+@bp.post("/ideas/<int:idea_id>/comments")
+@login_required
+def add_comment(idea_id: int):
+    """Post a comment or a reply; errors re-render the idea page with the text kept."""
+    idea = db.get_or_404(Idea, idea_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        parent = db.session.get(Comment, form.parent_id.data) if form.parent_id.data else None
+        try:
+            with transaction():
+                comment = post_comment(current_user, idea, form.body.data, parent)
+        except PermissionDenied:
+            abort(403)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Your comment is posted."), "success")
+            return redirect(url_for("board.show_idea", idea_id=idea.id, _anchor=f"c{comment.id}"))
+    return _render_idea(idea, form, 422)
+
+
+@bp.post("/ideas/<int:idea_id>/follow")
+@login_required
+def follow(idea_id: int):
+    """Follow or (with unfollow=1) stop following an idea."""
+    idea = db.get_or_404(Idea, idea_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    with transaction():
+        if request.form.get("unfollow"):
+            unfollow_idea(current_user, idea)
+        else:
+            follow_idea(current_user, idea)
+    return redirect(safe_next(url_for("board.show_idea", idea_id=idea.id)))

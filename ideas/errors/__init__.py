@@ -1,0 +1,1 @@
+"""Errors: the site's own error pages."""

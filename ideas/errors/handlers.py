@@ -1,0 +1,53 @@
+"""Error handlers: every HTTP error and any crash gets a page in the site's own look."""
+
+from flask import Flask, jsonify, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ideas.extensions import db
+from ideas.web import wants_json
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to do this.")),
+    404: (_l("Page not found"), _l("There is nothing at this address. It may have moved or been removed.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is too large.")),
+    422: (_l("Could not process"), _l("Some of what you sent could not be processed.")),
+    429: (_l("Too many requests"), _l("Please wait a moment before trying again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error happened on our side. Nothing you entered was saved; please try again.")),
+}  # fmt: skip
+
+
+def render_error(code: int, detail: str | None = None):
+    """Render the error page (or JSON, for our fetch() calls) for an HTTP status."""
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if wants_json():
+        return jsonify(error=str(detail or message)), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message
+    ), code
+
+
+def register(app: Flask) -> None:
+    """Register the handlers on the app."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(
+            400, str(_l("This form has expired or was not sent from this site. Please try again."))
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        # Anything unexpected: roll back so no half-done work is kept, log, and apologise.
+        db.session.rollback()
+        app.logger.exception("Unhandled error", exc_info=error)
+        return render_error(InternalServerError.code)

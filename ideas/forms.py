@@ -1,0 +1,33 @@
+"""Form helpers shared by every feature."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+NONE_CHOICE = 0
+
+
+class OptionalIdSelectField(SelectField):
+    """A select of database ids where 0 means "none chosen"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("validate_choice", True)
+        super().__init__(*args, **kwargs)
+
+    def pre_validate(self, form):
+        """Refuse ids that were not offered (a tampered form) with a readable message."""
+        offered = {value for value, _label in (self.choices or [])}
+        if self.data not in offered:
+            raise ValueError(_l("Choose one of the offered options."))
+
+    def process_formdata(self, valuelist):
+        """Treat a non-numeric value as "not offered" rather than crashing the coercion."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = -1
+
+
+class ActionForm(FlaskForm):
+    """A form with no fields: a CSRF-protected button (follow, join, sign out...)."""

@@ -1,0 +1,1 @@
+"""Groups: topic and department groups, and their memberships."""

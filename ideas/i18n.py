@@ -1,0 +1,67 @@
+"""Locale selection and the localised names of reference data (themes, departments)."""
+
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+# Our locale codes, with the BCP 47 tag used in <html lang> and what browsers send.
+LOCALE_TAGS = {"en": "en-CA", "fr": "fr-CA", "zh_Hant_TW": "zh-Hant-TW"}
+LOCALE_NAMES = {"en": "English", "fr": "Français", "zh_Hant_TW": "中文（繁體）"}
+_BROWSER_CODES = {
+    "en": "en",
+    "fr": "fr",
+    "zh-TW": "zh_Hant_TW",
+    "zh-Hant": "zh_Hant_TW",
+    "zh-HK": "zh_Hant_TW",
+    "zh": "zh_Hant_TW",
+}
+
+
+def select_locale() -> str:
+    """Pick the member's preference, else the switcher's choice, else the browser's."""
+    supported = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in supported:
+        return chosen
+    best = request.accept_languages.best_match(list(_BROWSER_CODES))
+    return _BROWSER_CODES.get(best or "", current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def select_timezone() -> str:
+    """All members see times in the configured zone (profiles do not yet carry one)."""
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def current_locale_code() -> str:
+    """Return the active locale as one of our codes (en, fr, zh_Hant_TW)."""
+    locale = get_locale()
+    if locale is None:
+        return "en"
+    if locale.language == "zh":
+        return "zh_Hant_TW"
+    return locale.language if locale.language in LOCALE_TAGS else "en"
+
+
+def html_lang() -> str:
+    """Return the BCP 47 tag for <html lang> matching the active locale."""
+    return LOCALE_TAGS[current_locale_code()]
+
+
+class LocalizedNameMixin:
+    """Reference data named in the three languages; falls back to English."""
+
+    name_en: str
+    name_fr: str | None
+    name_zh: str | None
+
+    @property
+    def name(self) -> str:
+        """The name in the active locale, or in English where no translation is stored."""
+        code = current_locale_code()
+        if code == "fr" and self.name_fr:
+            return self.name_fr
+        if code == "zh_Hant_TW" and self.name_zh:
+            return self.name_zh
+        return self.name_en

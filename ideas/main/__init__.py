@@ -1,0 +1,1 @@
+"""Main: the home page and site-wide actions such as the language switcher."""

@@ -1,0 +1,52 @@
+"""Jinja helpers: the Markdown filter, permission predicates, formatting, i18n."""
+
+from flask import Flask, request, url_for
+from flask_babel import format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from ideas.accounts.forms import LanguageForm
+from ideas.board.permissions import can_comment, can_edit_idea, can_follow, can_vote
+from ideas.forms import ActionForm
+from ideas.groups.permissions import can_create_group
+from ideas.i18n import LOCALE_NAMES, current_locale_code, html_lang
+from ideas.markup import render_markdown, sanitize_html
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    for key in [k for k, v in changes.items() if v is None]:
+        args.pop(key, None)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register(app: Flask) -> None:
+    """Register filters, globals and the context processor."""
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["markdown"] = render_markdown
+    # Stored HTML was sanitised when written; cleaning again when shown costs little and
+    # keeps pages safe even if the allow-list tightens or a row is altered in the database.
+    app.jinja_env.filters["sanitized"] = sanitize_html
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.globals.update(
+        can_comment=can_comment,
+        can_edit_idea=can_edit_idea,
+        can_follow=can_follow,
+        can_vote=can_vote,
+        can_create_group=can_create_group,
+        url_with=url_with,
+        html_lang=html_lang,
+        locale_names=LOCALE_NAMES,
+        current_locale_code=current_locale_code,
+        get_locale=get_locale,
+    )
+
+    @app.context_processor
+    def forms():
+        return {
+            "action_form": ActionForm(),
+            "language_form": LanguageForm(locale=current_locale_code()),
+            "current_user": current_user,
+        }

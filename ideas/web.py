@@ -1,0 +1,47 @@
+"""Small helpers shared by the views of every feature."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from flask import request
+from flask_wtf import FlaskForm
+
+from ideas.domain import DomainError
+from ideas.extensions import db
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """One commit per action: commit if the block succeeds, roll everything back if not."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def attach_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a service's error next to the field it concerns, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def safe_next(default: str) -> str:
+    """The `next` target from the form or query if it is a path on this site, else default."""
+    target = request.form.get("next") or request.args.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        if "\\" not in target and not parts.scheme:
+            return target
+    return default
+
+
+def wants_json() -> bool:
+    """True when the client (our fetch() enhancement) asked for JSON rather than a page."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -1,0 +1,1 @@
+"""Workflow: the stages an idea moves through, and the history of its moves."""
