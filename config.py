@@ -59,7 +59,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - test only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     # Tests hash hundreds of passwords; the production cost would make them crawl.
-    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a method, not a password
     ALLOWED_EMAIL_DOMAINS: list[str] = []
     IDEAS_PER_PAGE = 5
     GROUPS_PER_PAGE = 5

@@ -3,6 +3,7 @@
 import random
 import unicodedata
 from datetime import timedelta
+from itertools import pairwise
 
 import click
 from flask.cli import with_appcontext
@@ -61,33 +62,94 @@ GROUPS = [
     ("Mental Health in the Workplace", "Healthy, respectful, supportive workplaces.", None),
     ("Cutting Red Tape", "Remove rules and steps that add no value.", None),
     ("數位轉型", "公務流程的數位化與資料共享。", None),
-    ("Jeunes fonctionnaires", "Un réseau pour la nouvelle génération de la fonction publique.", None),
+    (
+        "Jeunes fonctionnaires",
+        "Un réseau pour la nouvelle génération de la fonction publique.",
+        None,
+    ),
     ("CRA Innovation Network", "Ideas from employees of the Canada Revenue Agency.", 0),
     ("Public Safety Ideas", "Ideas from employees of Public Safety Canada.", 1),
     ("TBS Policy Lab", "Experiments in policy design at the Treasury Board Secretariat.", 2),
 ]
 
 IDEA_SEEDS = [
-    ("Let teams book any federal coworking space", "Any public servant should be able to book a desk in any federal building near them, with one sign-in.\n\n- fewer commutes\n- more cross-department contact"),
-    ("Publish every internal dataset in a searchable catalogue", "Many teams collect the same data twice because they cannot find what exists. A **catalogue** with owners and update dates would fix that."),
-    ("One sign-in for all internal tools", "We use a dozen tools with different passwords. Single sign-on would save time and reduce help-desk calls."),
-    ("Replace paper leave forms with a two-click request", "Leave requests still go through a printed form and three signatures in some branches."),
-    ("Mentoring circles across departments", "Small groups of 6 from different departments meeting monthly, matched by interest."),
-    ("Plain-language review for public letters", "Every letter sent to the public should pass a plain-language check before it goes out."),
-    ("Open a sandbox for trying new software safely", "Teams wait months to try a tool. A sandbox with no production data would let them evaluate in days."),
-    ("Bilingual templates for every common document", "Ready-made templates in English and French save translation time and improve consistency."),
-    ("Recognise ideas that were implemented", "When an idea is implemented, credit its author and the team publicly."),
-    ("Flexible hours by default", "Core hours 10 to 3 and the rest flexible, unless a service needs otherwise."),
-    ("Share job-posting pools between departments", "Qualified candidates in one pool should be visible to all departments hiring for the same level."),
-    ("Digital signatures for approvals", "Accept digital signatures for all internal approvals to end print-sign-scan cycles."),
-    ("Quiet rooms in every office", "A space for focused work or a break improves wellbeing and productivity."),
-    ("Monthly 'ask me anything' with deputy heads", "An open session where any employee can ask questions directly."),
-    ("Reduce the number of approval layers for small purchases", "Purchases under $5,000 need five approvals in some branches; two would do."),
-    ("Accessible-by-default meeting invitations", "Every invitation should state captioning, interpretation and how to ask for accommodations."),
-    ("Try a four-day compressed week pilot", "Pilot a compressed schedule in volunteer teams and measure service levels."),
-    ("Shared calendar of consultations", "One list of every open consultation so staff know where their input is wanted."),
+    (
+        "Let teams book any federal coworking space",
+        "Any public servant should be able to book a desk in any federal building near them, with one sign-in.\n\n- fewer commutes\n- more cross-department contact",
+    ),
+    (
+        "Publish every internal dataset in a searchable catalogue",
+        "Many teams collect the same data twice because they cannot find what exists. A **catalogue** with owners and update dates would fix that.",
+    ),
+    (
+        "One sign-in for all internal tools",
+        "We use a dozen tools with different passwords. Single sign-on would save time and reduce help-desk calls.",
+    ),
+    (
+        "Replace paper leave forms with a two-click request",
+        "Leave requests still go through a printed form and three signatures in some branches.",
+    ),
+    (
+        "Mentoring circles across departments",
+        "Small groups of 6 from different departments meeting monthly, matched by interest.",
+    ),
+    (
+        "Plain-language review for public letters",
+        "Every letter sent to the public should pass a plain-language check before it goes out.",
+    ),
+    (
+        "Open a sandbox for trying new software safely",
+        "Teams wait months to try a tool. A sandbox with no production data would let them evaluate in days.",
+    ),
+    (
+        "Bilingual templates for every common document",
+        "Ready-made templates in English and French save translation time and improve consistency.",
+    ),
+    (
+        "Recognise ideas that were implemented",
+        "When an idea is implemented, credit its author and the team publicly.",
+    ),
+    (
+        "Flexible hours by default",
+        "Core hours 10 to 3 and the rest flexible, unless a service needs otherwise.",
+    ),
+    (
+        "Share job-posting pools between departments",
+        "Qualified candidates in one pool should be visible to all departments hiring for the same level.",
+    ),
+    (
+        "Digital signatures for approvals",
+        "Accept digital signatures for all internal approvals to end print-sign-scan cycles.",
+    ),
+    (
+        "Quiet rooms in every office",
+        "A space for focused work or a break improves wellbeing and productivity.",
+    ),
+    (
+        "Monthly 'ask me anything' with deputy heads",
+        "An open session where any employee can ask questions directly.",
+    ),
+    (
+        "Reduce the number of approval layers for small purchases",
+        "Purchases under $5,000 need five approvals in some branches; two would do.",
+    ),
+    (
+        "Accessible-by-default meeting invitations",
+        "Every invitation should state captioning, interpretation and how to ask for accommodations.",
+    ),
+    (
+        "Try a four-day compressed week pilot",
+        "Pilot a compressed schedule in volunteer teams and measure service levels.",
+    ),
+    (
+        "Shared calendar of consultations",
+        "One list of every open consultation so staff know where their input is wanted.",
+    ),
     ("跨部會共用會議室預約系統", "各部會的會議室可以互相預約，減少閒置空間。"),
-    ("Formulaires en ligne pour les remboursements", "Remplacer les formulaires papier de remboursement de frais par un service en ligne simple."),
+    (
+        "Formulaires en ligne pour les remboursements",
+        "Remplacer les formulaires papier de remboursement de frais par un service en ligne simple.",
+    ),
 ]
 
 COMMENTS = [
@@ -175,7 +237,7 @@ def _move_along(rng: random.Random, idea: Idea, staff: list[User]) -> None:
     if steps >= 1 and rng.random() < 0.25:
         path.append(rng.choice([Stage.DECLINED, Stage.ON_HOLD]))
     when = idea.created_at
-    for previous, stage in zip(path, path[1:], strict=False):
+    for previous, stage in pairwise(path):
         when += timedelta(days=rng.randint(3, 20))
         db.session.add(
             StageChange(
@@ -267,6 +329,6 @@ def seed_demo_command(if_empty: bool) -> None:
 
 
 def _print_sign_ins() -> None:
-    click.echo("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
     for local, role, _name in DEMO_SIGN_INS:
         click.echo(f"  {role.value:<12} {local}@{DEMO_DOMAIN}")

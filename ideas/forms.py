@@ -3,8 +3,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 NONE_CHOICE = 0
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Turn (value, label) pairs into the select options WTForms expects."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class OptionalIdSelectField(SelectField):
@@ -17,7 +23,7 @@ class OptionalIdSelectField(SelectField):
 
     def pre_validate(self, form):
         """Refuse ids that were not offered (a tampered form) with a readable message."""
-        offered = {value for value, _label in (self.choices or [])}
+        offered = {self.coerce(choice.value) for choice in self.choices or []}
         if self.data not in offered:
             raise ValueError(_l("Choose one of the offered options."))
 

@@ -35,13 +35,16 @@ def safe_next(default: str) -> str:
     """The `next` target from the form or query if it is a path on this site, else default."""
     target = request.form.get("next") or request.args.get("next") or ""
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        if "\\" not in target and not parts.scheme:
-            return target
+    is_local_path = target.startswith("/") and not target.startswith("//")
+    if is_local_path and "\\" not in target and not parts.netloc and not parts.scheme:
+        return target
     return default
 
 
 def wants_json() -> bool:
     """True when the client (our fetch() enhancement) asked for JSON rather than a page."""
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )

@@ -1,13 +1,21 @@
 """Account forms: registration, sign-in and profile."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ideas.forms import OptionalIdSelectField
+from ideas.accounts.services import list_departments
+from ideas.forms import NONE_CHOICE, OptionalIdSelectField, options
 
-LOCALE_CHOICES = [("en", "English"), ("fr", "Français"), ("zh_Hant_TW", "中文（繁體）")]
+LOCALE_CHOICES = options([("en", "English"), ("fr", "Français"), ("zh_Hant_TW", "中文（繁體）")])
+
+
+def department_options():
+    """Departments for a chooser, by name in the active language, after "Not set"."""
+    departments = sorted(list_departments(), key=lambda d: d.name.casefold())
+    return options([(NONE_CHOICE, _("Not set")), *((d.id, d.name) for d in departments)])
 
 
 class ProfileForm(FlaskForm):
@@ -56,9 +64,7 @@ class RegisterForm(ProfileForm):
 class SignInForm(FlaskForm):
     """Sign in with email and password."""
 
-    email = EmailField(
-        _l("Email"), validators=[DataRequired(_l("Enter your email address."))]
-    )
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
     remember = BooleanField(_l("Keep me signed in on this device"))
 

@@ -41,9 +41,7 @@ class Department(LocalizedNameMixin, db.Model):
     name_en: Mapped[str] = mapped_column(String(200), unique=True)
     name_fr: Mapped[str | None] = mapped_column(String(200))
     name_zh: Mapped[str | None] = mapped_column(String(200))
-    level: Mapped[GovernmentLevel] = mapped_column(
-        enum_column(GovernmentLevel, "government_level")
-    )
+    level: Mapped[GovernmentLevel] = mapped_column(enum_column(GovernmentLevel, "government_level"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

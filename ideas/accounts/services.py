@@ -43,9 +43,7 @@ def check_password_rules(password: str) -> None:
     low = current_app.config["PASSWORD_MIN_LENGTH"]
     high = current_app.config["PASSWORD_MAX_LENGTH"]
     if len(password) < low:
-        raise DomainError(
-            _l("Use at least %(count)d characters.", count=low), field="password"
-        )
+        raise DomainError(_l("Use at least %(count)d characters.", count=low), field="password")
     if len(password) > high:
         raise DomainError(_l("Use at most %(count)d characters.", count=high), field="password")
 

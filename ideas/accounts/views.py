@@ -4,9 +4,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ideas.accounts.forms import ProfileForm, RegisterForm, SignInForm
+from ideas.accounts.forms import ProfileForm, RegisterForm, SignInForm, department_options
 from ideas.accounts.models import Department, User
-from ideas.accounts.services import authenticate, list_departments, register_user, update_profile
+from ideas.accounts.services import authenticate, register_user, update_profile
 from ideas.board.models import Idea
 from ideas.board.services import IdeaFilters, ranked_ideas
 from ideas.domain import DomainError
@@ -16,11 +16,6 @@ from ideas.i18n import select_locale
 from ideas.web import attach_error, safe_next, transaction
 
 bp = Blueprint("accounts", __name__)
-
-
-def _department_choices() -> list[tuple[int, str]]:
-    departments = sorted(list_departments(), key=lambda d: d.name.casefold())
-    return [(NONE_CHOICE, _("Not set")), *((d.id, d.name) for d in departments)]
 
 
 def _department(department_id: int) -> Department | None:
@@ -33,7 +28,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
-    form.department.choices = _department_choices()
+    form.department.choices = department_options()
     if not form.is_submitted():
         form.locale.data = select_locale()
     if form.validate_on_submit():
@@ -86,7 +81,7 @@ def sign_out():
 def edit_profile():
     """Change display name, department and language, asked once and reused."""
     form = ProfileForm(obj=current_user)
-    form.department.choices = _department_choices()
+    form.department.choices = department_options()
     if not form.is_submitted():
         form.department.data = current_user.department_id or NONE_CHOICE
     if form.validate_on_submit():
@@ -114,4 +109,3 @@ def show_user(user_id: int):
     query = ranked_ideas("new", IdeaFilters()).where(Idea.author_id == user.id)
     page = db.paginate(query, per_page=20, error_out=False)
     return render_template("accounts/user.html", user=user, page=page)
-

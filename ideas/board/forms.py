@@ -2,8 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SubmitField, TextAreaField
-from wtforms import StringField
+from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from ideas.board.services import BODY_MAX, COMMENT_MAX, TITLE_MAX, TITLE_MIN
@@ -20,7 +19,9 @@ class IdeaForm(FlaskForm):
             Length(
                 TITLE_MIN,
                 TITLE_MAX,
-                _l("The title needs %(low)d to %(high)d characters.", low=TITLE_MIN, high=TITLE_MAX),
+                _l(
+                    "The title needs %(low)d to %(high)d characters.", low=TITLE_MIN, high=TITLE_MAX
+                ),
             ),
         ],
         description=_l("5 to 150 characters: say what would change."),
@@ -31,7 +32,9 @@ class IdeaForm(FlaskForm):
             DataRequired(_l("Describe your idea.")),
             Length(
                 max=BODY_MAX,
-                message=_l("The description can have at most %(count)d characters.", count=BODY_MAX),
+                message=_l(
+                    "The description can have at most %(count)d characters.", count=BODY_MAX
+                ),
             ),
         ],
         description=_l("Markdown is supported: **bold**, *italic*, lists, links."),

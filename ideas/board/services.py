@@ -88,9 +88,7 @@ def _check_group(actor: User, group: Group | None) -> None:
         raise DomainError(_l("Join the group before posting an idea into it."), field="group")
 
 
-def post_idea(
-    actor: User, title: str, body: str, theme: Theme, group: Group | None = None
-) -> Idea:
+def post_idea(actor: User, title: str, body: str, theme: Theme, group: Group | None = None) -> Idea:
     """Create a proposed idea, record its first history row, and make the author follow it."""
     title, body = _check_title_body(title, body)
     _check_group(actor, group)
@@ -167,9 +165,7 @@ def _apply_vote_delta(idea: Idea, d_up: int, d_down: int) -> tuple[int, int]:
 
 def _locked_vote(actor: User, idea: Idea) -> Vote | None:
     return db.session.scalar(
-        select(Vote)
-        .where(Vote.idea_id == idea.id, Vote.user_id == actor.id)
-        .with_for_update()
+        select(Vote).where(Vote.idea_id == idea.id, Vote.user_id == actor.id).with_for_update()
     )
 
 
@@ -256,9 +252,7 @@ def post_comment(actor: User, idea: Idea, body: str, parent: Comment | None = No
     )
     db.session.add(comment)
     db.session.execute(
-        update(Idea)
-        .where(Idea.id == idea.id)
-        .values(comment_count=Idea.comment_count + 1),
+        update(Idea).where(Idea.id == idea.id).values(comment_count=Idea.comment_count + 1),
         execution_options={"synchronize_session": False},
     )
     db.session.expire(idea, ["comment_count"])
@@ -274,9 +268,7 @@ def follow_idea(actor: User, idea: Idea) -> bool:
     except IntegrityError:
         return False
     db.session.execute(
-        update(Idea)
-        .where(Idea.id == idea.id)
-        .values(follower_count=Idea.follower_count + 1),
+        update(Idea).where(Idea.id == idea.id).values(follower_count=Idea.follower_count + 1),
         execution_options={"synchronize_session": False},
     )
     db.session.expire(idea, ["follower_count"])
@@ -291,9 +283,7 @@ def unfollow_idea(actor: User, idea: Idea) -> bool:
     if result.rowcount == 0:
         return False
     db.session.execute(
-        update(Idea)
-        .where(Idea.id == idea.id)
-        .values(follower_count=Idea.follower_count - 1),
+        update(Idea).where(Idea.id == idea.id).values(follower_count=Idea.follower_count - 1),
         execution_options={"synchronize_session": False},
     )
     db.session.expire(idea, ["follower_count"])

@@ -1,7 +1,16 @@
 """Board pages: the ranked list, posting and editing, the idea page, votes, comments."""
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template
-from flask import request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -29,7 +38,7 @@ from ideas.board.services import (
 )
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
-from ideas.forms import NONE_CHOICE, ActionForm
+from ideas.forms import NONE_CHOICE, ActionForm, options
 from ideas.groups.models import Group
 from ideas.groups.services import groups_of
 from ideas.markup import render_markdown
@@ -80,11 +89,13 @@ def list_ideas():
 
 def _idea_form(idea: Idea | None = None) -> IdeaForm:
     form = IdeaForm(obj=idea)
-    form.theme.choices = [(NONE_CHOICE, _("Choose a theme")), *((t.id, t.name) for t in list_themes())]
+    form.theme.choices = options(
+        [(NONE_CHOICE, _("Choose a theme")), *((t.id, t.name) for t in list_themes())]
+    )
     mine = groups_of(current_user)
     if idea is not None and idea.group is not None and idea.group not in mine:
         mine.append(idea.group)
-    form.group.choices = [(NONE_CHOICE, _("No group")), *((g.id, g.name) for g in mine)]
+    form.group.choices = options([(NONE_CHOICE, _("No group")), *((g.id, g.name) for g in mine)])
     if not form.is_submitted():
         form.theme.data = idea.theme_id if idea else NONE_CHOICE
         form.group.data = (idea.group_id if idea else request.args.get("group", type=int)) or 0
@@ -109,9 +120,7 @@ def _save_idea(form: IdeaForm, idea: Idea | None, template: str):
             flash(_("Your idea is published.") if template == "new" else _("Saved."), "success")
             return redirect(url_for("board.show_idea", idea_id=idea.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template(
-        f"board/{template}.html", form=form, idea=idea, preview=preview
-    ), status
+    return render_template(f"board/{template}.html", form=form, idea=idea, preview=preview), status
 
 
 @bp.route("/ideas/new", methods=["GET", "POST"])

@@ -9,15 +9,27 @@ from ideas.extensions import db
 from ideas.web import wants_json
 
 MESSAGES = {
-    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please go back and try again."),
+    ),
     403: (_l("Not allowed"), _l("You do not have permission to do this.")),
-    404: (_l("Page not found"), _l("There is nothing at this address. It may have moved or been removed.")),
+    404: (
+        _l("Page not found"),
+        _l("There is nothing at this address. It may have moved or been removed."),
+    ),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
     413: (_l("Too large"), _l("What you sent is too large.")),
     422: (_l("Could not process"), _l("Some of what you sent could not be processed.")),
     429: (_l("Too many requests"), _l("Please wait a moment before trying again.")),
-    500: (_l("Something went wrong"), _l("An unexpected error happened on our side. Nothing you entered was saved; please try again.")),
-}  # fmt: skip
+    500: (
+        _l("Something went wrong"),
+        _l(
+            "An unexpected error happened on our side. "
+            "Nothing you entered was saved; please try again."
+        ),
+    ),
+}
 
 
 def render_error(code: int, detail: str | None = None):

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ideas.forms import OptionalIdSelectField
+from ideas.forms import OptionalIdSelectField, options
 from ideas.groups.models import GroupKind
 from ideas.groups.services import DESCRIPTION_MAX, NAME_MAX, NAME_MIN
 
@@ -39,10 +39,12 @@ class GroupForm(FlaskForm):
     )
     kind = SelectField(
         _l("Kind"),
-        choices=[
-            (GroupKind.TOPIC.value, _l("Topic group")),
-            (GroupKind.DEPARTMENT.value, _l("Department group")),
-        ],
+        choices=options(
+            [
+                (GroupKind.TOPIC.value, _l("Topic group")),
+                (GroupKind.DEPARTMENT.value, _l("Department group")),
+            ]
+        ),
         default=GroupKind.TOPIC.value,
     )
     department = OptionalIdSelectField(_l("Department"))

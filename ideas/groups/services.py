@@ -105,9 +105,7 @@ def leave_group(actor: User, group: Group) -> bool:
 
 def _add_members(group: Group, delta: int) -> None:
     db.session.execute(
-        update(Group)
-        .where(Group.id == group.id)
-        .values(member_count=Group.member_count + delta),
+        update(Group).where(Group.id == group.id).values(member_count=Group.member_count + delta),
         execution_options={"synchronize_session": False},
     )
     db.session.expire(group, ["member_count"])

@@ -1,18 +1,17 @@
 """Group pages: the list and search, creating, the group page, join and leave."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
-from flask import url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ideas.accounts.forms import department_options
 from ideas.accounts.models import Department
-from ideas.accounts.services import list_departments
 from ideas.board.services import SORT_LABELS, IdeaFilters, my_votes, ranked_ideas
 from ideas.board.views import parse_sort
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
-from ideas.forms import NONE_CHOICE, ActionForm
+from ideas.forms import ActionForm
 from ideas.groups.forms import GroupForm
 from ideas.groups.models import Group, GroupKind
 from ideas.groups.services import (
@@ -53,8 +52,7 @@ def list_groups():
 def new_group():
     """Create a topic group (any member) or a department group (administrators)."""
     form = GroupForm()
-    departments = sorted(list_departments(), key=lambda d: d.name.casefold())
-    form.department.choices = [(NONE_CHOICE, _("Not set")), *((d.id, d.name) for d in departments)]
+    form.department.choices = department_options()
     if not current_user.is_admin:
         form.kind.choices = [form.kind.choices[0]]
     if form.validate_on_submit():
@@ -124,6 +122,7 @@ def membership(slug: str):
     if request.form.get("leave"):
         flash(_("You left %(name)s.", name=group.name) if left else _("You were not a member."))
     else:
-        flash(_("You joined %(name)s.", name=group.name) if joined else _("You are already a member."))
+        flash(
+            _("You joined %(name)s.", name=group.name) if joined else _("You are already a member.")
+        )
     return redirect(safe_next(url_for("groups.show_group", slug=group.slug)))
-

@@ -14,7 +14,7 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home():
-    """This week's hot ideas, the newest ideas and my groups; a welcome for visitors."""
+    """Show this week's hot ideas, the newest ideas and my groups; a welcome for visitors."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
     hot = hot_this_week()

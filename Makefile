@@ -1,0 +1,57 @@
+# Ideas: the two commands (`make run`, `make test`) and helpers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= $(or $(IDEAS_PORT),5000)
+export FLASK_APP := wsgi.py
+
+.PHONY: help install run serve db-upgrade seed test test-sqlite test-postgresql lint db-check lock clean
+
+help:
+	@echo "make run    install, migrate, seed demo data, serve on http://127.0.0.1:$(PORT)"
+	@echo "make test   install and run lint, schema drift check and the suite on SQLite and PostgreSQL"
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+db-upgrade: install
+	$(BIN)/flask db upgrade
+
+seed: install
+	$(BIN)/flask seed-demo --if-empty
+
+run: db-upgrade seed
+	@echo "Ideas is at http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Upgrade a throw-away SQLite database from empty and compare it with the models.
+db-check: install
+	@tmp=$$(mktemp -d) && IDEAS_INSTANCE_PATH=$$tmp DATABASE_URL=sqlite:///$$tmp/check.db \
+	  sh -c '$(BIN)/flask db upgrade >/dev/null 2>&1 && $(BIN)/flask db check 2>&1 | tail -1'; \
+	  status=$$?; rm -rf $$tmp; exit $$status
+
+test-sqlite: install
+	IDEAS_TEST_DB=sqlite $(BIN)/python -m pytest -n 2 -q
+
+# Skipped with a message when no PostgreSQL answers, unless CI is set (then it fails).
+test-postgresql: install
+	IDEAS_TEST_DB=postgresql $(BIN)/python -m pytest -n 2 -q
+
+test: lint db-check test-sqlite test-postgresql
+
+lock: install
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^ideas' \
+	  | sed '1i # Pinned versions of every dependency, tested together. Regenerate with `make lock`.' \
+	  > requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
