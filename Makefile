@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= $(or $(IDEAS_PORT),5000)
 export FLASK_APP := wsgi.py
 
-.PHONY: help install run serve db-upgrade seed test test-sqlite test-postgresql lint db-check lock clean
+.PHONY: help install run db-upgrade seed test test-sqlite test-postgresql lint db-check i18n lock clean
 
 help:
 	@echo "make run    install, migrate, seed demo data, serve on http://127.0.0.1:$(PORT)"
@@ -47,6 +47,12 @@ test-postgresql: install
 	IDEAS_TEST_DB=postgresql $(BIN)/python -m pytest -n 2 -q
 
 test: lint db-check test-sqlite test-postgresql
+
+# Extract every wrapped string into the template catalog, and update the catalogs that exist.
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o ideas/translations/messages.pot .
+	@if ls ideas/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel update -i ideas/translations/messages.pot -d ideas/translations; fi
 
 lock: install
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^ideas' \

@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     import ideas.models  # noqa: F401 - every model registered before first use
     from ideas.accounts.services import load_user
+    from ideas.accounts.views import redirect_to_sign_in
     from ideas.extensions import babel, csrf, db, login_manager, migrate
     from ideas.i18n import select_locale, select_timezone
 
@@ -67,9 +68,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
-    login_manager.login_view = "accounts.sign_in"
-    login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(redirect_to_sign_in)
     _register_sqlite_pragmas(app)
 
 
@@ -92,6 +92,14 @@ def _register_sqlite_pragmas(app: Flask) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+        # SQLite's lower() folds ASCII only; case-insensitive name checks and searches
+        # need É to match é as they do on PostgreSQL (no index uses lower()).
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value):
+    """SQL lower() with Python's Unicode case folding, NULL staying NULL."""
+    return None if value is None else str(value).lower()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 
 NONE_CHOICE = 0
 
@@ -25,7 +26,7 @@ class OptionalIdSelectField(SelectField):
         """Refuse ids that were not offered (a tampered form) with a readable message."""
         offered = {self.coerce(choice.value) for choice in self.choices or []}
         if self.data not in offered:
-            raise ValueError(_l("Choose one of the offered options."))
+            raise ValidationError(_l("Choose one of the offered options."))
 
     def process_formdata(self, valuelist):
         """Treat a non-numeric value as "not offered" rather than crashing the coercion."""

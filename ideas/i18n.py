@@ -1,8 +1,9 @@
 """Locale selection and the localised names of reference data (themes, departments)."""
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
 
 # Our locale codes, with the BCP 47 tag used in <html lang> and what browsers send.
 LOCALE_TAGS = {"en": "en-CA", "fr": "fr-CA", "zh_Hant_TW": "zh-Hant-TW"}
@@ -19,14 +20,22 @@ _BROWSER_CODES = {
 
 def select_locale() -> str:
     """Pick the member's preference, else the switcher's choice, else the browser's."""
+    if not has_request_context():
+        # CLI commands and services run without a request: no session, no browser.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     supported = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     chosen = session.get("locale")
     if chosen in supported:
         return chosen
-    best = request.accept_languages.best_match(list(_BROWSER_CODES))
-    return _BROWSER_CODES.get(best or "", current_app.config["BABEL_DEFAULT_LOCALE"])
+    # Take the browser's languages in its order of preference, each matched on its own:
+    # a single best_match over all of them prefers an exact "en" at q=0.8 to "fr-CA" at q=1.
+    for tag, quality in request.accept_languages:
+        best = LanguageAccept([(tag, quality)]).best_match(list(_BROWSER_CODES))
+        if best is not None:
+            return _BROWSER_CODES[best]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str:

@@ -41,6 +41,14 @@ def safe_next(default: str) -> str:
     return default
 
 
+def referrer_path() -> str | None:
+    """The path of the page that sent this request, if it is a page of this site."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or not parts.path.startswith("/"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def wants_json() -> bool:
     """True when the client (our fetch() enhancement) asked for JSON rather than a page."""
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])

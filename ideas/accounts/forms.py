@@ -25,8 +25,9 @@ class ProfileForm(FlaskForm):
         _l("Display name"),
         validators=[
             DataRequired(_l("Enter the name other members will see.")),
-            Length(2, 80, _l("Use 2 to 80 characters.")),
+            Length(2, 80, _l("Use %(low)d to %(high)d characters.", low=2, high=80)),
         ],
+        render_kw={"autocomplete": "name"},
     )
     department = OptionalIdSelectField(_l("Department"))
     locale = SelectField(
@@ -46,11 +47,15 @@ class RegisterForm(ProfileForm):
             Email(_l("Enter a valid email address."), check_deliverability=False),
             Length(max=254, message=_l("Use at most 254 characters.")),
         ],
+        # A pasted or auto-completed address often ends in a space; the service trims too.
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "email"},
     )
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(_l("Choose a password."))],
         description=_l("At least 12 characters."),
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Repeat password"),
@@ -58,14 +63,23 @@ class RegisterForm(ProfileForm):
             DataRequired(_l("Repeat your password.")),
             EqualTo("password", _l("The two passwords differ.")),
         ],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
 class SignInForm(FlaskForm):
     """Sign in with email and password."""
 
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(_l("Enter your email address."))],
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 

@@ -11,6 +11,8 @@ from ideas.accounts.models import Department, Role, User
 from ideas.domain import DomainError
 from ideas.extensions import db
 
+DISPLAY_NAME_MIN, DISPLAY_NAME_MAX = 2, 80  # the column holds 80
+
 
 def normalize_email(email: str) -> str:
     """Emails are compared and stored trimmed and lower-cased."""
@@ -29,7 +31,19 @@ def clean_display_name(name: str) -> str:
     """Normalise a display name (NFKC, single spaces) and refuse control characters."""
     cleaned = " ".join(unicodedata.normalize("NFKC", name).split())
     if any(unicodedata.category(ch).startswith("C") for ch in cleaned):
-        raise DomainError(_l("The display name contains characters that are not allowed."))
+        raise DomainError(
+            _l("The display name contains characters that are not allowed."), field="display_name"
+        )
+    # Checked after NFKC, which can lengthen a name past what the column holds.
+    if not DISPLAY_NAME_MIN <= len(cleaned) <= DISPLAY_NAME_MAX:
+        raise DomainError(
+            _l(
+                "Use %(low)d to %(high)d characters.",
+                low=DISPLAY_NAME_MIN,
+                high=DISPLAY_NAME_MAX,
+            ),
+            field="display_name",
+        )
     return cleaned
 
 
@@ -50,7 +64,10 @@ def check_password_rules(password: str) -> None:
 
 def get_user_by_email(email: str) -> User | None:
     """Find a user by email, ignoring case and surrounding spaces."""
-    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    email = normalize_email(email)
+    if "\x00" in email:
+        return None  # no stored address has one, and PostgreSQL refuses it in a query
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def load_user(user_id: str) -> User | None:
@@ -98,6 +115,16 @@ def register_user(
 _DUMMY_HASH: dict[str, str] = {}
 
 
+_HASH_PREFIX: dict[str, str] = {}
+
+
+def _hash_prefix(method: str) -> str:
+    """What a hash made with `method` starts with; Werkzeug fills in omitted parameters."""
+    if method not in _HASH_PREFIX:
+        _HASH_PREFIX[method] = generate_password_hash("probe", method=method).split("$", 1)[0]
+    return _HASH_PREFIX[method]
+
+
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with this email and password, else None (same cost either way)."""
     user = get_user_by_email(email)
@@ -109,7 +136,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password):
         return None
-    if not user.password_hash.startswith(method + "$"):
+    if not user.password_hash.startswith(_hash_prefix(method) + "$"):
         # The configured cost changed since this hash was made: upgrade it now.
         user.password_hash = hash_password(password)
         db.session.flush()

@@ -1,6 +1,6 @@
 """Account pages: register, sign in and out, profile."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -13,13 +13,28 @@ from ideas.domain import DomainError
 from ideas.extensions import db
 from ideas.forms import NONE_CHOICE, ActionForm
 from ideas.i18n import select_locale
-from ideas.web import attach_error, safe_next, transaction
+from ideas.web import attach_error, referrer_path, safe_next, transaction, wants_json
 
 bp = Blueprint("accounts", __name__)
 
 
 def _department(department_id: int) -> Department | None:
     return db.session.get(Department, department_id) if department_id else None
+
+
+def redirect_to_sign_in():
+    """Send an anonymous visitor to sign in, then back to where they were."""
+    message = _("Please sign in to see this page.")
+    if wants_json():
+        return jsonify(error=message), 401
+    flash(message, "info")
+    if request.method == "GET":
+        target = request.full_path.rstrip("?")
+    else:
+        # A form posted from a page (a vote, say): return to that page, since the
+        # POST-only address itself cannot be shown after signing in.
+        target = referrer_path() or url_for("main.home")
+    return redirect(url_for("accounts.sign_in", next=target))
 
 
 @bp.route("/register", methods=["GET", "POST"])

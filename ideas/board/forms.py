@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from ideas.board.services import BODY_MAX, COMMENT_MAX, TITLE_MAX, TITLE_MIN
 from ideas.forms import OptionalIdSelectField
@@ -47,7 +47,7 @@ class IdeaForm(FlaskForm):
     def validate_theme(self, field):
         """A theme is required."""
         if not field.data:
-            raise ValueError(_l("Choose a theme."))
+            raise ValidationError(_l("Choose a theme."))
 
 
 class CommentForm(FlaskForm):

@@ -12,9 +12,10 @@ HOT_DECAY_SECONDS = 45_000.0
 
 
 def wilson_lower_bound(up: int, down: int, z: float = WILSON_Z) -> float:
-    """Lower bound of the Wilson score interval for the share of up votes (0 with no votes)."""
+    """Lower bound of the Wilson score interval for the share of up votes (0 with no up votes)."""
     n = up + down
-    if n <= 0:
+    if n <= 0 or up <= 0:
+        # With no up votes the bound is exactly 0; computing it leaves float noise.
         return 0.0
     p = up / n
     z2 = z * z

@@ -104,20 +104,22 @@ def _idea_form(idea: Idea | None = None) -> IdeaForm:
 
 def _save_idea(form: IdeaForm, idea: Idea | None, template: str):
     """Shared by post and edit: preview, validate, call the service, map errors back."""
+    creating = idea is None
     preview = render_markdown(form.body.data) if form.preview.data else None
     if form.validate_on_submit() and not form.preview.data:
         theme = db.session.get(Theme, form.theme.data)
         group = db.session.get(Group, form.group.data) if form.group.data else None
         try:
             with transaction():
-                if idea is None:
+                if creating:
                     idea = post_idea(current_user, form.title.data, form.body.data, theme, group)
                 else:
                     edit_idea(current_user, idea, form.title.data, form.body.data, theme, group)
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(_("Your idea is published.") if template == "new" else _("Saved."), "success")
+            message = _("Your idea is published.") if creating else _("Your changes are saved.")
+            flash(message, "success")
             return redirect(url_for("board.show_idea", idea_id=idea.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(f"board/{template}.html", form=form, idea=idea, preview=preview), status
@@ -185,6 +187,8 @@ def add_comment(idea_id: int):
     form = CommentForm()
     if form.validate_on_submit():
         parent = db.session.get(Comment, form.parent_id.data) if form.parent_id.data else None
+        if form.parent_id.data and parent is None:
+            abort(404)  # replying to a comment that does not exist
         try:
             with transaction():
                 comment = post_comment(current_user, idea, form.body.data, parent)

@@ -1,6 +1,6 @@
 """Error handlers: every HTTP error and any crash gets a page in the site's own look."""
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -18,7 +18,7 @@ MESSAGES = {
         _l("Page not found"),
         _l("There is nothing at this address. It may have moved or been removed."),
     ),
-    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
     413: (_l("Too large"), _l("What you sent is too large.")),
     422: (_l("Could not process"), _l("Some of what you sent could not be processed.")),
     429: (_l("Too many requests"), _l("Please wait a moment before trying again.")),
@@ -42,8 +42,19 @@ def render_error(code: int, detail: str | None = None):
     ), code
 
 
+def reject_nul_bytes() -> None:
+    """Refuse a request whose query or form holds a NUL character (never legitimate text).
+
+    PostgreSQL cannot store NUL in text, so without this a stray byte would become a 500.
+    """
+    for values in (request.args, request.form):
+        if any("\x00" in key + value for key, value in values.items(multi=True)):
+            abort(400)
+
+
 def register(app: Flask) -> None:
     """Register the handlers on the app."""
+    app.before_request(reject_nul_bytes)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -55,7 +66,10 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        return render_error(error.code)
+        body, code = render_error(error.code)
+        # Keep the exception's own headers besides its body, such as Allow on a 405.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return body, code, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

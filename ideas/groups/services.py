@@ -21,7 +21,7 @@ def slugify(name: str) -> str:
     """A URL-safe slug that keeps letters of every script (so 數位轉型 stays readable)."""
     text = unicodedata.normalize("NFKC", name).lower()
     text = re.sub(r"[^\w]+", "-", text).strip("-_")
-    return text[:80] or "group"
+    return text[:80].rstrip("-_") or "group"
 
 
 def _unique_slug(name: str) -> str:
@@ -100,7 +100,23 @@ def leave_group(actor: User, group: Group) -> bool:
     if result.rowcount == 0:
         return False
     _add_members(group, -1)
+    _keep_a_group_admin(group)
     return True
+
+
+def _keep_a_group_admin(group: Group) -> None:
+    """If the last group admin left, the longest-standing member takes over the group."""
+    has_admin = db.session.scalar(
+        select(Membership.user_id).where(
+            Membership.group_id == group.id, Membership.is_group_admin.is_(True)
+        )
+    )
+    if has_admin is not None:
+        return
+    successor = db.session.scalar(group_members(group).limit(1))
+    if successor is not None:
+        successor.is_group_admin = True
+        db.session.flush()
 
 
 def _add_members(group: Group, delta: int) -> None:

@@ -97,4 +97,3 @@ def test_no_migration_runs_at_app_start(fresh_app):
     """Creating the app never touches the schema: migrations are an explicit step."""
     with fresh_app.app_context():
         assert inspect(db.engine).get_table_names() == []
-
