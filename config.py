@@ -35,6 +35,16 @@ class Config:
     PASSWORD_MAX_LENGTH = 128
 
     IDEAS_PER_PAGE = int(os.environ.get("IDEAS_PER_PAGE", "20"))
+
+    # Response accountability, modelled on Taiwan's public policy participation platform
+    # (a proposal with enough supporters within a window is owed an official response by a
+    # deadline), scaled for an internal audience: 50 up votes within 60 days of posting,
+    # answered within 30 days of crossing the threshold.
+    RESPONSE_THRESHOLD_VOTES = int(os.environ.get("RESPONSE_THRESHOLD_VOTES", "50"))
+    RESPONSE_THRESHOLD_DAYS = int(os.environ.get("RESPONSE_THRESHOLD_DAYS", "60"))
+    RESPONSE_DUE_DAYS = int(os.environ.get("RESPONSE_DUE_DAYS", "30"))
+    # Open flags from this many members hide an idea or comment until a moderator decides.
+    AUTO_HIDE_FLAGS = int(os.environ.get("AUTO_HIDE_FLAGS", "3"))
     GROUPS_PER_PAGE = 30
 
     LANGUAGES = ("en", "fr", "zh_Hant_TW")

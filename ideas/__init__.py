@@ -105,11 +105,24 @@ def _unicode_lower(value):
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from ideas.accounts.views import bp as accounts_bp
+    from ideas.audit.views import bp as audit_bp
     from ideas.board.views import bp as board_bp
     from ideas.groups.views import bp as groups_bp
     from ideas.main.views import bp as main_bp
+    from ideas.moderation.views import bp as moderation_bp
+    from ideas.notifications.views import bp as notifications_bp
+    from ideas.workflow.views import bp as workflow_bp
 
-    for blueprint in (main_bp, accounts_bp, board_bp, groups_bp):
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        board_bp,
+        groups_bp,
+        workflow_bp,
+        moderation_bp,
+        notifications_bp,
+        audit_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -10,6 +10,16 @@ from ideas.forms import ActionForm
 from ideas.groups.permissions import can_create_group
 from ideas.i18n import LOCALE_NAMES, current_locale_code, html_lang
 from ideas.markup import render_markdown, sanitize_html
+from ideas.workflow.permissions import (
+    can_assess,
+    can_assign_experts,
+    can_merge,
+    can_move_stage,
+    can_record_progress,
+    can_respond,
+    can_triage,
+    is_staff,
+)
 
 
 def url_with(**changes) -> str:
@@ -36,6 +46,14 @@ def register(app: Flask) -> None:
         can_follow=can_follow,
         can_vote=can_vote,
         can_create_group=can_create_group,
+        can_assess=can_assess,
+        can_assign_experts=can_assign_experts,
+        can_merge=can_merge,
+        can_move_stage=can_move_stage,
+        can_record_progress=can_record_progress,
+        can_respond=can_respond,
+        can_triage=can_triage,
+        is_staff=is_staff,
         url_with=url_with,
         html_lang=html_lang,
         locale_names=LOCALE_NAMES,

@@ -48,6 +48,7 @@ class Idea(db.Model):
         Index("ix_idea_created_at_id", "created_at", "id"),
         Index("ix_idea_comment_count_id", "comment_count", "id"),
         Index("ix_idea_controversy_id", "controversy", "id"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_is_a_percentage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +69,21 @@ class Idea(db.Model):
     stage: Mapped[Stage] = mapped_column(
         enum_column(Stage, "stage"), default=Stage.PROPOSED, index=True
     )
+    # The stage an on-hold idea left, so it can go back there.
+    held_from: Mapped[Stage | None] = mapped_column(enum_column(Stage, "held_from"))
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("idea.id", ondelete="SET NULL"), index=True
+    )
+    reviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    # Moderation: hidden ideas leave the rankings; moderators still see them.
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    progress: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # Set once, when the idea first crosses the response threshold; cleared never.
+    threshold_reached_at: Mapped[datetime | None] = mapped_column(index=True)
+    responded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -80,7 +96,9 @@ class Idea(db.Model):
     hot: Mapped[float] = mapped_column(default=0.0)
     controversy: Mapped[float] = mapped_column(default=0.0)
 
-    author: Mapped[User | None] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    merged_into: Mapped[Idea | None] = relationship(remote_side=[id])
     theme: Mapped[Theme] = relationship(lazy="joined")
     group: Mapped[Group | None] = relationship(lazy="joined")
     department: Mapped[Department | None] = relationship(lazy="joined")

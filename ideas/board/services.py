@@ -1,8 +1,9 @@
 """Board rules: posting and editing ideas, voting, commenting, following, ranking queries."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -159,8 +160,26 @@ def _apply_vote_delta(idea: Idea, d_up: int, d_down: int) -> tuple[int, int]:
         ),
         execution_options={"synchronize_session": False},
     )
-    db.session.expire(idea, ["up_count", "down_count", "wilson", "hot", "controversy"])
+    if d_up > 0:
+        _mark_threshold(idea, up, created_at)
+    db.session.expire(
+        idea, ["up_count", "down_count", "wilson", "hot", "controversy", "threshold_reached_at"]
+    )
     return up, down
+
+
+def _mark_threshold(idea: Idea, up: int, created_at: datetime) -> None:
+    """Note when an idea first gathers enough support, soon enough, to be owed a response."""
+    config = current_app.config
+    now = utcnow()
+    window_open = now <= created_at + timedelta(days=config["RESPONSE_THRESHOLD_DAYS"])
+    if up >= config["RESPONSE_THRESHOLD_VOTES"] and window_open:
+        db.session.execute(
+            update(Idea)
+            .where(Idea.id == idea.id, Idea.threshold_reached_at.is_(None))
+            .values(threshold_reached_at=now),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def _locked_vote(actor: User, idea: Idea) -> Vote | None:
@@ -314,6 +333,8 @@ def ranked_ideas(sort: str, filters: IdeaFilters) -> Select:
         query = query.where(Idea.stage == filters.stage)
     else:
         query = query.where(Idea.stage != Stage.MERGED)
+    # Content hidden by moderation leaves every ranking.
+    query = query.where(Idea.hidden.is_(False))
     return query.order_by(column.desc(), Idea.id.desc())
 
 
@@ -322,7 +343,7 @@ def hot_this_week(limit: int = 5) -> list[Idea]:
     since = utcnow() - timedelta(days=7)
     query = (
         select(Idea)
-        .where(Idea.created_at >= since, Idea.stage != Stage.MERGED)
+        .where(Idea.created_at >= since, Idea.stage != Stage.MERGED, Idea.hidden.is_(False))
         .order_by(Idea.hot.desc(), Idea.id.desc())
         .limit(limit)
     )
@@ -333,7 +354,7 @@ def newest_ideas(limit: int = 5) -> list[Idea]:
     """The most recently posted ideas."""
     query = (
         select(Idea)
-        .where(Idea.stage != Stage.MERGED)
+        .where(Idea.stage != Stage.MERGED, Idea.hidden.is_(False))
         .order_by(Idea.created_at.desc(), Idea.id.desc())
         .limit(limit)
     )

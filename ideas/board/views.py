@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from ideas.accounts.services import list_departments
 from ideas.board.forms import CommentForm, IdeaForm, VoteForm
+from ideas.board.idea_page import panel_context
 from ideas.board.models import Comment, Idea, Theme
 from ideas.board.permissions import can_edit_idea
 from ideas.board.services import (
@@ -157,6 +158,7 @@ def _render_idea(idea: Idea, comment_form: CommentForm, status: int = 200):
         my_vote=my_vote(current_user, idea),
         following=is_following(current_user, idea),
         comment_form=comment_form,
+        **panel_context(idea, current_user),
     ), status
 
 

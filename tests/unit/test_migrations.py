@@ -15,8 +15,9 @@ from ideas.extensions import db
 from tests.conftest import BACKEND, PG_ADMIN_URL, make_config
 
 EXPECTED_TABLES = {
-    "alembic_version", "comment", "department", "follow", "group", "idea", "membership",
-    "stage_change", "theme", "user", "vote",
+    "alembic_version", "assessment", "audit_entry", "comment", "department",
+    "expert_assignment", "flag", "follow", "group", "idea", "membership", "milestone",
+    "notification", "official_response", "pilot", "stage_change", "theme", "user", "vote",
 }  # fmt: skip
 
 

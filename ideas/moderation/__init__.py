@@ -1,0 +1,1 @@
+"""Moderation: members flag content; secretariat staff hide it or dismiss the flags."""

@@ -1,0 +1,5 @@
+"""Moderation pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__)

@@ -1,0 +1,93 @@
+"""Pilots: the plan recorded when an idea moves to piloted, and the outcome that ends it."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ideas.accounts.models import Department, User
+from ideas.board.models import Idea
+from ideas.domain import DomainError
+from ideas.extensions import db
+from ideas.timeutil import utcnow
+from ideas.workflow.models import Pilot, PilotOutcome
+
+TEXT_MAX = 5_000
+
+
+@dataclass(frozen=True)
+class PilotPlan:
+    """What a pilot sets out to learn, how success is measured, who leads it, and when."""
+
+    hypothesis: str
+    success_measure: str
+    lead_department: Department | None
+    starts_on: date | None
+    ends_on: date | None
+
+
+@dataclass(frozen=True)
+class PilotResult:
+    """How a pilot ended and what it found."""
+
+    outcome: PilotOutcome | None
+    findings: str
+
+
+def _required_text(value: str, field: str, message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(message, field=field)
+    if len(value) > TEXT_MAX:
+        raise DomainError(_l("Use at most %(count)d characters.", count=TEXT_MAX), field=field)
+    return value
+
+
+def start_pilot(idea: Idea, plan: PilotPlan | None, actor: User) -> Pilot:
+    """Record the pilot an idea enters `piloted` with, after checking the plan is complete."""
+    if plan is None:
+        raise DomainError(_l("Describe the pilot before moving the idea to piloted."))
+    hypothesis = _required_text(plan.hypothesis, "hypothesis", _l("State the pilot's hypothesis."))
+    measure = _required_text(
+        plan.success_measure, "success_measure", _l("Say how success will be measured.")
+    )
+    if plan.lead_department is None:
+        raise DomainError(_l("Choose the department leading the pilot."), field="lead_department")
+    if plan.starts_on is None:
+        raise DomainError(_l("Give the pilot's start date."), field="starts_on")
+    if plan.ends_on is None or plan.ends_on < plan.starts_on:
+        raise DomainError(_l("The planned end is on or after the start."), field="ends_on")
+    pilot = Pilot(
+        idea_id=idea.id,
+        hypothesis=hypothesis,
+        success_measure=measure,
+        lead_department=plan.lead_department,
+        starts_on=plan.starts_on,
+        ends_on=plan.ends_on,
+        created_by_id=actor.id,
+    )
+    db.session.add(pilot)
+    return pilot
+
+
+def current_pilot(idea: Idea) -> Pilot | None:
+    """The idea's most recent pilot, if it has one."""
+    return db.session.scalar(
+        select(Pilot).where(Pilot.idea_id == idea.id).order_by(Pilot.id.desc()).limit(1)
+    )
+
+
+def conclude_pilot(idea: Idea, result: PilotResult | None) -> Pilot:
+    """Record the running pilot's outcome and findings (needed to leave `piloted`)."""
+    pilot = current_pilot(idea)
+    if pilot is None or pilot.outcome is not None:
+        raise DomainError(_l("This idea has no running pilot to conclude."))
+    if result is None or result.outcome is None:
+        raise DomainError(_l("Give the pilot's outcome."), field="outcome")
+    pilot.outcome = result.outcome
+    pilot.findings = _required_text(
+        result.findings, "findings", _l("Summarise what the pilot found.")
+    )
+    pilot.concluded_at = utcnow()
+    return pilot

@@ -1,0 +1,3 @@
+"""Workflow pages: merges."""
+
+from ideas.workflow.views import bp  # noqa: F401 - routes are added to it here

@@ -1,0 +1,3 @@
+"""Workflow pages: triage."""
+
+from ideas.workflow.views import bp  # noqa: F401 - routes are added to it here
