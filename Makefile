@@ -22,6 +22,10 @@ install: $(STAMP)
 db-upgrade: install
 	$(BIN)/flask db upgrade
 
+# The demo has 50 members, so `make run` owes a response after 10 up votes, not 50.
+DEMO_THRESHOLD := $(or $(RESPONSE_THRESHOLD_VOTES),10)
+run seed: export RESPONSE_THRESHOLD_VOTES := $(DEMO_THRESHOLD)
+
 seed: install
 	$(BIN)/flask seed-demo --if-empty
 
@@ -50,7 +54,7 @@ test: lint db-check test-sqlite test-postgresql
 
 # Extract every wrapped string into the template catalog, and update the catalogs that exist.
 i18n: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o ideas/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.* .venv' -o ideas/translations/messages.pot .
 	@if ls ideas/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 	  $(BIN)/pybabel update -i ideas/translations/messages.pot -d ideas/translations; fi
 

@@ -64,7 +64,9 @@ def register(app: Flask) -> None:
     @app.context_processor
     def forms():
         return {
-            "action_form": ActionForm(),
-            "language_form": LanguageForm(locale=current_locale_code()),
+            # Display-only forms: never read the request body here, or an oversized POST
+            # would raise again while its own 413 page renders.
+            "action_form": ActionForm(formdata=None),
+            "language_form": LanguageForm(formdata=None, locale=current_locale_code()),
             "current_user": current_user,
         }

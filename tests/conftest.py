@@ -53,19 +53,29 @@ def pytest_sessionstart(session):
         )
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    """A fresh, empty database for this test process, dropped at the end."""
+@contextmanager
+def scratch_database(directory, prefix: str = "ideas_test"):
+    """An empty database of the backend under test (an SQLite file in `directory`, or a
+    PostgreSQL database created for the occasion), dropped afterwards."""
     if BACKEND == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'ideas.db'}"
+        yield f"sqlite:///{directory / f'{prefix}.db'}"
         return
-    name = f"ideas_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    yield f"{base}/{name}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A fresh, empty database for this test process, dropped at the end."""
+    with scratch_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 def make_config(database_url: str, **overrides) -> type[TestConfig]:
@@ -87,7 +97,8 @@ def _app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
-def _clean(application):
+def wipe_database(application) -> None:
+    """Empty every table except the rows the migrations put in."""
     with application.app_context():
         db.session.remove()
         for table in reversed(db.metadata.sorted_tables):
@@ -103,7 +114,7 @@ def app(_app):
     yield _app
     _app.config.clear()
     _app.config.update(saved)
-    _clean(_app)
+    wipe_database(_app)
 
 
 class CSRFClient(FlaskClient):

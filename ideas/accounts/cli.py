@@ -38,5 +38,5 @@ def set_role_command(email: str, role: str) -> None:
     if user is None:
         raise click.ClickException(f"No account with the email {email}.")
     with transaction():
-        set_role(user, Role(role))
+        set_role(user, Role(role), actor=None)  # the operator at the command line
     click.echo(f"{user.email} is now {role}.")

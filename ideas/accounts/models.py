@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,6 +23,19 @@ class Role(enum.StrEnum):
     SECRETARIAT = "secretariat"
     EXECUTIVE = "executive"
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """The role's name in the active language."""
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.MEMBER: _l("Member"),
+    Role.SECRETARIAT: _l("Secretariat"),
+    Role.EXECUTIVE: _l("Executive"),
+    Role.ADMIN: _l("Administrator"),
+}
 
 
 class GovernmentLevel(enum.StrEnum):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ideas.accounts.models import Department, Role, User
+from ideas.audit.services import record
 from ideas.domain import DomainError
 from ideas.extensions import db
 
@@ -164,9 +165,22 @@ def set_locale(actor: User, locale: str) -> None:
     db.session.flush()
 
 
-def set_role(user: User, role: Role) -> User:
-    """Give a user a new role (operators and administrators only; callers check that)."""
+def set_role(user: User, role: Role, actor: User | None = None) -> User:
+    """Give a user a new role and audit the change (callers check who may do this).
+
+    `actor` is the administrator making the change, or None for the command line.
+    """
+    previous = user.role
     user.role = role
+    if previous is not role:
+        record(
+            actor,
+            "user.set_role",
+            target_type="user",
+            target_id=user.id,
+            old=previous.value if previous is not None else None,
+            new=role.value,
+        )
     db.session.flush()
     return user
 

@@ -1,12 +1,26 @@
 """Writing to and reading the audit log."""
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, event, select
 
 from ideas.accounts.models import User
 from ideas.audit.models import AuditEntry
+from ideas.board.models import Idea
 from ideas.extensions import db
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or remove an audit entry through the ORM."""
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_change(_mapper, _connection, entry: AuditEntry) -> None:
+    """The log is append-only: a flush that would alter or delete an entry fails."""
+    raise AppendOnlyError(f"Audit entry {entry.id} cannot be changed or deleted.")
 
 
 def record(
@@ -62,3 +76,41 @@ def audit_entries(
     if until is not None:
         query = query.where(AuditEntry.created_at < until)
     return query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+
+
+def known_actions() -> list[str]:
+    """The actions present in the log, for the filter's choices."""
+    query = select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    return list(db.session.scalars(query))
+
+
+def day_bounds(
+    first: date | None, last: date | None, zone_name: str = "UTC"
+) -> tuple[datetime | None, datetime | None]:
+    """The stored (naive UTC) instants from the start of `first` to the end of `last`.
+
+    The days are those of the named time zone, the one pages show times in. Dates at the
+    very ends of the calendar leave that side open rather than overflow.
+    """
+    zone = ZoneInfo(zone_name)
+
+    def start_of(day: date) -> datetime | None:
+        try:
+            local = datetime.combine(day, time.min, tzinfo=zone)
+            return local.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            return None
+
+    since = start_of(first) if first is not None else None
+    until = None
+    if last is not None and last < date.max:
+        until = start_of(last + timedelta(days=1))
+    return since, until
+
+
+def ideas_of(entries: Iterable[AuditEntry]) -> dict[int, Idea]:
+    """The ideas the entries concern, loaded in one query (deleted ones are simply absent)."""
+    ids = {entry.idea_id for entry in entries if entry.idea_id is not None}
+    if not ids:
+        return {}
+    return {idea.id: idea for idea in db.session.scalars(select(Idea).where(Idea.id.in_(ids)))}

@@ -15,13 +15,21 @@ def can_edit_idea(user: User | None, idea: Idea) -> bool:
 
 
 def can_vote(user: User | None, idea: Idea) -> bool:
-    """Members vote on others' ideas; merged ideas take no votes (their target does)."""
-    return _signed_in(user) and idea.author_id != user.id and idea.stage is not Stage.MERGED
+    """Members vote on others' ideas; merged ideas take no votes (their target does).
+
+    Nor do ideas hidden by moderation: members cannot see what they would vote on.
+    """
+    return (
+        _signed_in(user)
+        and idea.author_id != user.id
+        and idea.stage is not Stage.MERGED
+        and not idea.hidden
+    )
 
 
 def can_comment(user: User | None, idea: Idea) -> bool:
-    """Every signed-in member may comment, except on a merged duplicate."""
-    return _signed_in(user) and idea.stage is not Stage.MERGED
+    """Every signed-in member may comment, except on a merged duplicate or a hidden idea."""
+    return _signed_in(user) and idea.stage is not Stage.MERGED and not idea.hidden
 
 
 def can_follow(user: User | None, idea: Idea) -> bool:

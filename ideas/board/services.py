@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ideas.accounts.models import User
@@ -362,16 +362,81 @@ def newest_ideas(limit: int = 5) -> list[Idea]:
 
 
 def visible_comments(user: User | None, idea: Idea) -> list[tuple[Comment, list[Comment]]]:
-    """The idea's top-level comments, oldest first, each with its visible replies."""
+    """The idea's top-level comments, oldest first, each with the replies the user may see.
+
+    Staff see hidden comments. Members do not, except that a hidden top-level comment
+    with visible replies stays in the list so the template can show a placeholder in its
+    place (never its text) and the replies keep their thread.
+    """
+    staff = user is not None and user.is_authenticated and user.is_staff
     query = select(Comment).where(Comment.idea_id == idea.id)
-    if user is None or not user.is_authenticated or not user.is_staff:
-        query = query.where(Comment.hidden.is_(False))
     comments = list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))
     replies: dict[int, list[Comment]] = {}
     for comment in comments:
-        if comment.parent_id is not None:
+        if comment.parent_id is not None and (staff or not comment.hidden):
             replies.setdefault(comment.parent_id, []).append(comment)
-    return [(c, replies.get(c.id, [])) for c in comments if c.parent_id is None]
+    return [
+        (c, replies.get(c.id, []))
+        for c in comments
+        if c.parent_id is None and (staff or not c.hidden or c.id in replies)
+    ]
+
+
+def set_comment_hidden(comment: Comment, hidden: bool) -> bool:
+    """Hide or show a comment; False if it already was. Keeps comment_count to what members see.
+
+    The conditional UPDATE changes the row only if its state differs, so two moderators
+    acting at once cannot count the same comment twice.
+    """
+    changed = db.session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.hidden.is_(not hidden))
+        .values(hidden=hidden),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if changed:
+        db.session.execute(
+            update(Idea)
+            .where(Idea.id == comment.idea_id)
+            .values(comment_count=Idea.comment_count + (-1 if hidden else 1)),
+            execution_options={"synchronize_session": False},
+        )
+        db.session.expire(db.session.get(Idea, comment.idea_id), ["comment_count"])
+    db.session.expire(comment, ["hidden"])
+    return bool(changed)
+
+
+def recount_idea(idea: Idea) -> None:
+    """Recount an idea's votes and followers from their rows, then store the ranking columns.
+
+    For rare changes of many rows at once (a merge), where a recount is easier to trust
+    than deltas. The caller should hold the idea's row lock.
+    """
+    up, down = (
+        db.session.scalar(select(func.count()).where(Vote.idea_id == idea.id, Vote.value == value))
+        for value in (1, -1)
+    )
+    followers = db.session.scalar(select(func.count()).where(Follow.idea_id == idea.id))
+    created_at = db.session.scalar(select(Idea.created_at).where(Idea.id == idea.id))
+    db.session.execute(
+        update(Idea)
+        .where(Idea.id == idea.id)
+        .values(
+            up_count=up,
+            down_count=down,
+            follower_count=followers,
+            wilson=wilson_lower_bound(up, down),
+            hot=hot_score(up, down, created_at),
+            controversy=controversy_score(up, down),
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    _mark_threshold(idea, up, created_at)
+    db.session.expire(
+        idea,
+        ["up_count", "down_count", "follower_count", "wilson", "hot", "controversy",
+         "threshold_reached_at"],
+    )  # fmt: skip
 
 
 def list_themes() -> list[Theme]:

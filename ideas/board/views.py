@@ -44,6 +44,7 @@ from ideas.groups.models import Group
 from ideas.groups.services import groups_of
 from ideas.markup import render_markdown
 from ideas.web import attach_error, safe_next, transaction, wants_json
+from ideas.workflow.permissions import is_staff
 from ideas.workflow.stages import Stage
 
 bp = Blueprint("board", __name__)
@@ -147,7 +148,11 @@ def edit_idea_page(idea_id: int):
 @login_required
 def show_idea(idea_id: int):
     """The idea, its stage history, counts and comments."""
-    return _render_idea(db.get_or_404(Idea, idea_id), CommentForm())
+    idea = db.get_or_404(Idea, idea_id)
+    if idea.hidden and not is_staff(current_user):
+        # Hidden pending moderation: members see a notice in place of the whole idea.
+        return render_template("board/hidden.html", idea=idea)
+    return _render_idea(idea, CommentForm())
 
 
 def _render_idea(idea: Idea, comment_form: CommentForm, status: int = 200):

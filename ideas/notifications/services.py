@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from ideas.accounts.models import User
 from ideas.board.models import Follow, Idea
 from ideas.extensions import db
+from ideas.notifications.messages import referenced_idea_ids
 from ideas.notifications.models import Notification
 from ideas.timeutil import utcnow
 
@@ -62,3 +63,24 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
     return db.session.execute(statement.values(read_at=utcnow())).rowcount
+
+
+def notification_of(user: User, notification_id: int) -> Notification | None:
+    """The user's own notification with this id, or None (someone else's counts as none)."""
+    return db.session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user.id
+        )
+    )
+
+
+def ideas_named_in(notifications: Iterable[Notification]) -> dict[int, Idea]:
+    """The ideas that notifications link to or name (merge targets), loaded in one query."""
+    ids: set[int] = set()
+    for notification in notifications:
+        if notification.idea_id is not None:
+            ids.add(notification.idea_id)
+        ids |= referenced_idea_ids(notification)
+    if not ids:
+        return {}
+    return {idea.id: idea for idea in db.session.scalars(select(Idea).where(Idea.id.in_(ids)))}

@@ -1,5 +1,6 @@
 """Pilots: the plan recorded when an idea moves to piloted, and the outcome that ends it."""
 
+import enum
 from dataclasses import dataclass
 from datetime import date
 
@@ -7,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ideas.accounts.models import Department, User
+from ideas.board.idea_page import idea_panel
 from ideas.board.models import Idea
 from ideas.domain import DomainError
 from ideas.extensions import db
@@ -14,6 +16,29 @@ from ideas.timeutil import utcnow
 from ideas.workflow.models import Pilot, PilotOutcome
 
 TEXT_MAX = 5_000
+
+OUTCOME_LABELS = {
+    PilotOutcome.SUCCEEDED: _l("Succeeded"),
+    PilotOutcome.FAILED: _l("Failed"),
+    PilotOutcome.INCONCLUSIVE: _l("Inconclusive"),
+}
+
+
+class PilotState(enum.StrEnum):
+    """Where a pilot stands, as the idea page describes it."""
+
+    PLANNED = "planned"  # its start date is still ahead
+    RUNNING = "running"
+    OVERDUE = "overdue"  # past its planned end with no outcome recorded yet
+    CONCLUDED = "concluded"
+
+
+PILOT_STATE_LABELS = {
+    PilotState.PLANNED: _l("Planned"),
+    PilotState.RUNNING: _l("Running"),
+    PilotState.OVERDUE: _l("Past its planned end, outcome not recorded yet"),
+    PilotState.CONCLUDED: _l("Concluded"),
+}
 
 
 @dataclass(frozen=True)
@@ -85,9 +110,39 @@ def conclude_pilot(idea: Idea, result: PilotResult | None) -> Pilot:
         raise DomainError(_l("This idea has no running pilot to conclude."))
     if result is None or result.outcome is None:
         raise DomainError(_l("Give the pilot's outcome."), field="outcome")
+    findings = _required_text(result.findings, "findings", _l("Summarise what the pilot found."))
     pilot.outcome = result.outcome
-    pilot.findings = _required_text(
-        result.findings, "findings", _l("Summarise what the pilot found.")
-    )
+    pilot.findings = findings
     pilot.concluded_at = utcnow()
     return pilot
+
+
+def outcome_label(outcome: PilotOutcome | None) -> str | None:
+    """The outcome's name in the active language (None while the pilot runs)."""
+    return str(OUTCOME_LABELS[outcome]) if outcome is not None else None
+
+
+def pilot_state(pilot: Pilot, today: date | None = None) -> PilotState:
+    """Whether the pilot is planned, running, past its planned end, or concluded."""
+    today = today or utcnow().date()
+    if pilot.outcome is not None:
+        return PilotState.CONCLUDED
+    if today < pilot.starts_on:
+        return PilotState.PLANNED
+    if today > pilot.ends_on:
+        return PilotState.OVERDUE
+    return PilotState.RUNNING
+
+
+@idea_panel
+def pilot_panel(idea: Idea, viewer: User) -> dict:
+    """The idea page's pilot section: the current pilot, its state and outcome, in words."""
+    pilot = current_pilot(idea)
+    if pilot is None:
+        return {"pilot": None, "pilot_state": None, "pilot_outcome": None}
+    state = pilot_state(pilot)
+    return {
+        "pilot": pilot,
+        "pilot_state": str(PILOT_STATE_LABELS[state]),
+        "pilot_outcome": outcome_label(pilot.outcome),
+    }

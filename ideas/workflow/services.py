@@ -101,7 +101,8 @@ def move_stage(
     idea.held_from = from_stage if to is Stage.ON_HOLD else None
     idea.stage = to
     idea.stage_changed_at = now
-    if merge_target is not None:
+    if Requirement.MERGE_TARGET in requires:
+        # Only a move to merged links the duplicate; a stray target on another move is ignored.
         idea.merged_into_id = merge_target.id
     record(
         actor,
@@ -111,13 +112,15 @@ def move_stage(
         to_stage=to,
         rationale=text,
     )
-    notify(
-        author_and_followers(idea),
-        "stage_moved",
-        idea=idea,
-        actor=actor,
-        from_stage=from_stage.value,
-        to_stage=to.value,
-    )
+    if to is not Stage.MERGED:
+        # A merge tells the same people with its own, more useful notice (with the target).
+        notify(
+            author_and_followers(idea),
+            "stage_moved",
+            idea=idea,
+            actor=actor,
+            from_stage=from_stage.value,
+            to_stage=to.value,
+        )
     db.session.flush()
     return change

@@ -4,7 +4,7 @@ import re
 from itertools import pairwise
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from ideas.accounts.models import Department, GovernmentLevel, Role, User
 from ideas.board.models import Comment, Follow, Idea, Vote
@@ -12,7 +12,7 @@ from ideas.extensions import db
 from ideas.groups.models import Group, GroupKind, Membership
 from ideas.workflow.models import StageChange
 from ideas.workflow.stages import Stage
-from tests.conftest import KEEP_TABLES, PASSWORD
+from tests.conftest import PASSWORD, wipe_database
 from tests.functional.html_dom import parse
 
 FIXED_SIGN_INS = {
@@ -174,15 +174,6 @@ def test_users_set_role_bad_role_fails(app, make_user):
 # --- seed-demo ----------------------------------------------------------------------------
 
 
-def _wipe(application) -> None:
-    with application.app_context():
-        db.session.remove()
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in KEEP_TABLES:
-                db.session.execute(delete(table))
-        db.session.commit()
-
-
 def test_seed_demo_if_empty_on_a_non_empty_database_does_nothing(app, make_user):
     make_user(email="only@example.gc.ca")
 
@@ -216,11 +207,11 @@ def seeded(_app):
     would empty the database; it empties it itself once the class is done, before any
     other test runs.
     """
-    _wipe(_app)
+    wipe_database(_app)
     result = invoke(_app, "seed-demo")
     assert result.exit_code == 0, result.output
     yield _app, result.output
-    _wipe(_app)
+    wipe_database(_app)
 
 
 class TestSeedDemoOnEmptyDatabase:

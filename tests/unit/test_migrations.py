@@ -1,8 +1,5 @@
 """Migrations: upgrade from empty, downgrade to empty and back, and no drift from the models."""
 
-import uuid
-
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,7 +9,7 @@ from sqlalchemy import Column, Integer, MetaData, inspect, select
 from ideas import create_app
 from ideas.board.models import Theme
 from ideas.extensions import db
-from tests.conftest import BACKEND, PG_ADMIN_URL, make_config
+from tests.conftest import make_config, scratch_database
 
 EXPECTED_TABLES = {
     "alembic_version", "assessment", "audit_entry", "comment", "department",
@@ -24,16 +21,8 @@ EXPECTED_TABLES = {
 @pytest.fixture
 def empty_database_url(tmp_path):
     """A brand-new empty database of the backend under test."""
-    if BACKEND == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.db'}"
-        return
-    name = f"ideas_migrate_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    yield f"{base}/{name}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(tmp_path, "ideas_migrate") as url:
+        yield url
 
 
 @pytest.fixture
