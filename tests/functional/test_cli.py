@@ -8,10 +8,13 @@ from sqlalchemy import func, select
 
 from ideas.accounts.models import Department, GovernmentLevel, Role, User
 from ideas.board.models import Comment, Follow, Idea, Vote
+from ideas.board.services import IdeaFilters
 from ideas.extensions import db
 from ideas.groups.models import Group, GroupKind, Membership
-from ideas.workflow.models import StageChange
+from ideas.moderation.models import Flag
+from ideas.workflow.models import Assessment, Milestone, OfficialResponse, Pilot, StageChange
 from ideas.workflow.stages import Stage
+from ideas.workflow.triage import Bucket, bucket_counts
 from tests.conftest import PASSWORD, wipe_database
 from tests.functional.html_dom import parse
 
@@ -208,7 +211,11 @@ def seeded(_app):
     other test runs.
     """
     wipe_database(_app)
+    # As `make run` does: the demo's 50 members owe a response after 10 up votes.
+    saved_threshold = _app.config["RESPONSE_THRESHOLD_VOTES"]
+    _app.config["RESPONSE_THRESHOLD_VOTES"] = 10
     result = invoke(_app, "seed-demo")
+    _app.config["RESPONSE_THRESHOLD_VOTES"] = saved_threshold
     assert result.exit_code == 0, result.output
     yield _app, result.output
     wipe_database(_app)
@@ -313,7 +320,12 @@ class TestSeedDemoOnEmptyDatabase:
             downs = per_idea(
                 select(Vote.idea_id, func.count()).where(Vote.value == -1).group_by(Vote.idea_id)
             )
-            comments = per_idea(select(Comment.idea_id, func.count()).group_by(Comment.idea_id))
+            # comment_count counts what members see: hidden comments are left out.
+            comments = per_idea(
+                select(Comment.idea_id, func.count())
+                .where(Comment.hidden.is_(False))
+                .group_by(Comment.idea_id)
+            )
             follows = per_idea(select(Follow.idea_id, func.count()).group_by(Follow.idea_id))
             mismatches = []
             for idea in db.session.scalars(select(Idea)):
@@ -329,6 +341,25 @@ class TestSeedDemoOnEmptyDatabase:
             assert mismatches == []
             # The counters are not all zero: the check above compared real numbers.
             assert sum(ups.values()) > 0 and sum(downs.values()) > 0
+
+    def test_seed_demo_gives_the_secretariat_a_living_workflow(self, seeded):
+        app, _output = seeded
+        with app.app_context():
+            counts = bucket_counts(IdeaFilters())
+            assert counts[Bucket.NEW] > 0
+            assert counts[Bucket.AWAITING] + counts[Bucket.OVERDUE] > 0
+            assert db.session.scalar(select(func.count(Assessment.id))) > 0
+            assert db.session.scalar(select(func.count(Pilot.id)).where(Pilot.outcome.is_not(None)))
+            assert db.session.scalar(select(func.count(Milestone.id))) > 0
+            assert db.session.scalar(select(func.count(OfficialResponse.id))) > 0
+            assert db.session.scalar(select(func.count(Flag.id))) > 0
+            merged = db.session.scalars(select(Idea).where(Idea.stage == Stage.MERGED)).all()
+            assert merged and all(idea.merged_into_id is not None for idea in merged)
+            # Ideas owed a response and answered are marked responded.
+            responded = select(func.count(Idea.id)).where(Idea.responded_at.is_not(None))
+            assert db.session.scalar(responded) == db.session.scalar(
+                select(func.count(func.distinct(OfficialResponse.idea_id)))
+            )
 
     def test_seed_demo_user_signs_in_with_printed_password(self, seeded):
         app, output = seeded
