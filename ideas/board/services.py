@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ideas.accounts.models import User
+from ideas.accounts.models import Department, User
+from ideas.accounts.services import list_departments
 from ideas.board.models import Comment, Follow, Idea, Theme, Vote
 from ideas.board.permissions import can_comment, can_edit_idea, can_vote
 from ideas.board.ranking import controversy_score, hot_score, wilson_lower_bound
@@ -437,6 +438,26 @@ def recount_idea(idea: Idea) -> None:
         ["up_count", "down_count", "follower_count", "wilson", "hot", "controversy",
          "threshold_reached_at"],
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the filter selects of a list of ideas offer."""
+
+    themes: list[Theme]
+    groups: list[Group]
+    departments: list[Department]
+    stages: list[Stage]
+
+
+def filter_choices(include_merged: bool = True) -> FilterChoices:
+    """Themes, groups, departments (by name in the reader's language) and stages to filter by."""
+    return FilterChoices(
+        themes=list_themes(),
+        groups=list(db.session.scalars(select(Group).order_by(Group.name))),
+        departments=sorted(list_departments(), key=lambda d: d.name.casefold()),
+        stages=[s for s in Stage if include_merged or s is not Stage.MERGED],
+    )
 
 
 def list_themes() -> list[Theme]:

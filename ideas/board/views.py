@@ -14,7 +14,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ideas.accounts.services import list_departments
 from ideas.board.forms import CommentForm, IdeaForm, VoteForm
 from ideas.board.idea_page import panel_context
 from ideas.board.models import Comment, Idea, Theme
@@ -26,6 +25,7 @@ from ideas.board.services import (
     IdeaFilters,
     cast_vote,
     edit_idea,
+    filter_choices,
     follow_idea,
     is_following,
     list_themes,
@@ -81,10 +81,7 @@ def list_ideas():
         sort=sort,
         sort_labels=SORT_LABELS,
         filters=filters,
-        themes=list_themes(),
-        departments=sorted(list_departments(), key=lambda d: d.name.casefold()),
-        groups=db.session.scalars(db.select(Group).order_by(Group.name)).all(),
-        stages=list(Stage),
+        filter_choices=filter_choices(),
         votes=my_votes(current_user, page.items),
     )
 

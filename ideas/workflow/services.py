@@ -42,6 +42,35 @@ def has_assessment(idea: Idea) -> bool:
     return db.session.scalar(select(exists().where(Assessment.idea_id == idea.id)))
 
 
+def _meet_requirements(
+    idea: Idea,
+    to: Stage,
+    actor: User,
+    requires: frozenset[Requirement],
+    pilot: PilotPlan | None,
+    outcome: PilotResult | None,
+    merge_target: Idea | None,
+) -> None:
+    """Check what the move needs besides a rationale; record the pilot plan or outcome.
+
+    Every check that can fail runs before anything is written.
+    """
+    if Requirement.HELD_FROM in requires and to != idea.held_from:
+        raise DomainError(
+            _l("An idea on hold goes back to the stage it left (%(stage)s).",
+               stage=idea.held_from.label if idea.held_from else "—"),
+            field="to_stage",
+        )  # fmt: skip
+    if Requirement.ASSESSMENT in requires and not has_assessment(idea):
+        raise DomainError(_l("Assess the idea at least once before marking it assessed."))
+    if Requirement.MERGE_TARGET in requires and merge_target is None:
+        raise DomainError(_l("Choose the idea this one duplicates."), field="target")
+    if Requirement.PILOT_PLAN in requires:
+        start_pilot(idea, pilot, actor)
+    if Requirement.PILOT_OUTCOME in requires:
+        conclude_pilot(idea, outcome)
+
+
 def move_stage(
     idea: Idea,
     to: Stage,
@@ -72,21 +101,7 @@ def move_stage(
             _l("Only secretariat staff and administrators move ideas between stages.")
         )
     text = check_rationale(rationale)
-    requires = transition.requires
-    if Requirement.HELD_FROM in requires and to != idea.held_from:
-        raise DomainError(
-            _l("An idea on hold goes back to the stage it left (%(stage)s).",
-               stage=idea.held_from.label if idea.held_from else "—"),
-            field="to_stage",
-        )  # fmt: skip
-    if Requirement.ASSESSMENT in requires and not has_assessment(idea):
-        raise DomainError(_l("Assess the idea at least once before marking it assessed."))
-    if Requirement.MERGE_TARGET in requires and merge_target is None:
-        raise DomainError(_l("Choose the idea this one duplicates."), field="target")
-    if Requirement.PILOT_PLAN in requires:
-        start_pilot(idea, pilot, actor)
-    if Requirement.PILOT_OUTCOME in requires:
-        conclude_pilot(idea, outcome)
+    _meet_requirements(idea, to, actor, transition.requires, pilot, outcome, merge_target)
 
     now = utcnow()
     change = StageChange(
@@ -101,7 +116,7 @@ def move_stage(
     idea.held_from = from_stage if to is Stage.ON_HOLD else None
     idea.stage = to
     idea.stage_changed_at = now
-    if Requirement.MERGE_TARGET in requires:
+    if Requirement.MERGE_TARGET in transition.requires:
         # Only a move to merged links the duplicate; a stray target on another move is ignored.
         idea.merged_into_id = merge_target.id
     record(

@@ -10,13 +10,11 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ideas.accounts.models import User
-from ideas.accounts.services import list_departments
-from ideas.board.services import list_themes
+from ideas.board.services import filter_choices
 from ideas.board.views import parse_filters
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
 from ideas.forms import NONE_CHOICE, OptionalIdSelectField, options
-from ideas.groups.models import Group
 from ideas.timeutil import utcnow
 from ideas.web import attach_error, transaction
 from ideas.workflow.permissions import can_triage
@@ -123,10 +121,7 @@ def _render_triage(form: BulkTriageForm, status: int = 200):
         filters=filters,
         form=form,
         selected=set(form.ideas.data or []),
-        themes=list_themes(),
-        departments=sorted(list_departments(), key=lambda d: d.name.casefold()),
-        groups=db.session.scalars(db.select(Group).order_by(Group.name)).all(),
-        stages=list(Stage),
+        filter_choices=filter_choices(include_merged=False),
         triage_url=triage_url,
         response_due_at=response_due_at,
     ), status
