@@ -9,7 +9,7 @@ from ideas.board.permissions import can_comment, can_edit_idea, can_follow, can_
 from ideas.forms import ActionForm
 from ideas.groups.permissions import can_create_group
 from ideas.i18n import LOCALE_NAMES, current_locale_code, html_lang
-from ideas.markup import render_markdown, sanitize_html
+from ideas.markup import sanitize_html
 from ideas.workflow.permissions import (
     can_assess,
     can_assign_experts,
@@ -34,7 +34,6 @@ def url_with(**changes) -> str:
 def register(app: Flask) -> None:
     """Register filters, globals and the context processor."""
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.filters["markdown"] = render_markdown
     # Stored HTML was sanitised when written; cleaning again when shown costs little and
     # keeps pages safe even if the allow-list tightens or a row is altered in the database.
     app.jinja_env.filters["sanitized"] = sanitize_html

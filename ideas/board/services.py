@@ -317,25 +317,30 @@ def is_following(user: User | None, idea: Idea) -> bool:
     return db.session.get(Follow, {"idea_id": idea.id, "user_id": user.id}) is not None
 
 
-def ranked_ideas(sort: str, filters: IdeaFilters) -> Select:
-    """The ranked list's query: one indexed sort column, then id, with the filters applied.
+def filter_clauses(filters: IdeaFilters) -> list:
+    """SQL conditions for a list of ideas: the filters, and never hidden ideas.
 
     Merged duplicates are left out unless the merged stage is asked for.
     """
-    column = SORT_COLUMNS.get(sort, SORT_COLUMNS[DEFAULT_SORT])
-    query = select(Idea)
+    # Content hidden by moderation leaves every list.
+    clauses = [Idea.hidden.is_(False)]
     if filters.theme_id is not None:
-        query = query.where(Idea.theme_id == filters.theme_id)
+        clauses.append(Idea.theme_id == filters.theme_id)
     if filters.group_id is not None:
-        query = query.where(Idea.group_id == filters.group_id)
+        clauses.append(Idea.group_id == filters.group_id)
     if filters.department_id is not None:
-        query = query.where(Idea.department_id == filters.department_id)
+        clauses.append(Idea.department_id == filters.department_id)
     if filters.stage is not None:
-        query = query.where(Idea.stage == filters.stage)
+        clauses.append(Idea.stage == filters.stage)
     else:
-        query = query.where(Idea.stage != Stage.MERGED)
-    # Content hidden by moderation leaves every ranking.
-    query = query.where(Idea.hidden.is_(False))
+        clauses.append(Idea.stage != Stage.MERGED)
+    return clauses
+
+
+def ranked_ideas(sort: str, filters: IdeaFilters) -> Select:
+    """The ranked list's query: one indexed sort column, then id, with the filters applied."""
+    column = SORT_COLUMNS.get(sort, SORT_COLUMNS[DEFAULT_SORT])
+    query = select(Idea).where(*filter_clauses(filters))
     return query.order_by(column.desc(), Idea.id.desc())
 
 

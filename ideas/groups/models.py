@@ -30,6 +30,8 @@ class Group(db.Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Rendered and sanitised once when saved, like ideas and comments.
+    description_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     kind: Mapped[GroupKind] = mapped_column(enum_column(GroupKind, "group_kind"), index=True)
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("department.id", ondelete="SET NULL"), index=True

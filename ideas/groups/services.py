@@ -12,6 +12,7 @@ from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
 from ideas.groups.models import Group, GroupKind, Membership
 from ideas.groups.permissions import can_create_group
+from ideas.markup import render_markdown
 
 NAME_MIN, NAME_MAX = 3, 80
 DESCRIPTION_MAX = 2_000
@@ -69,6 +70,7 @@ def create_group(
         name=name,
         slug=_unique_slug(name),
         description=description.strip(),
+        description_html=str(render_markdown(description.strip())),
         kind=kind,
         department=department if kind is GroupKind.DEPARTMENT else None,
         created_by=actor,

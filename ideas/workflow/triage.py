@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ideas.accounts.models import User
 from ideas.audit.services import record
 from ideas.board.models import Idea
-from ideas.board.services import IdeaFilters
+from ideas.board.services import IdeaFilters, filter_clauses
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
 from ideas.notifications.services import notify
@@ -69,17 +69,8 @@ def response_due_at(idea: Idea) -> datetime | None:
 
 
 def _open_clauses(filters: IdeaFilters) -> list:
-    """Ideas the queue may list: not hidden, not merged, narrowed by the filters."""
-    clauses = [Idea.hidden.is_(False), Idea.stage != Stage.MERGED]
-    if filters.theme_id is not None:
-        clauses.append(Idea.theme_id == filters.theme_id)
-    if filters.group_id is not None:
-        clauses.append(Idea.group_id == filters.group_id)
-    if filters.department_id is not None:
-        clauses.append(Idea.department_id == filters.department_id)
-    if filters.stage is not None:
-        clauses.append(Idea.stage == filters.stage)
-    return clauses
+    """Ideas the queue may list: not hidden, never merged, narrowed by the filters."""
+    return [*filter_clauses(filters), Idea.stage != Stage.MERGED]
 
 
 def _conditions(now: datetime) -> dict[Bucket, object]:

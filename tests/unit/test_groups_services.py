@@ -60,6 +60,15 @@ def test_slugs_are_url_safe():
 # --- create_group ------------------------------------------------------------------------
 
 
+def test_create_group_stores_the_description_rendered_and_sanitised(make_user):
+    group = create_group(
+        make_user(), "Open data", "Share **data**.\n\n<script>alert(1)</script>[x](javascript:y)"
+    )
+    assert "<strong>data</strong>" in group.description_html
+    assert "<script" not in group.description_html
+    assert "javascript:" not in group.description_html
+
+
 def test_create_group_makes_the_creator_its_admin(make_user):
     creator = make_user()
     group = create_group(creator, "  Open   Data ", "  About open data.  ")
