@@ -42,6 +42,12 @@ DETAIL_LABELS = {
     "previous": _l("Before"),
     "progress": _l("Progress (%)"),
     "milestone": _l("Milestone"),
+    "happened_on": _l("Date"),
+    "source": _l("Source"),
+    "line": _l("Line"),
+    "pilot": _l("Pilot started"),
+    "pilot_outcome": _l("Pilot outcome"),
+    "pilot_findings": _l("Pilot findings"),
 }
 
 

@@ -51,6 +51,8 @@ def _plain(value):
         return value
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

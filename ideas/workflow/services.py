@@ -50,10 +50,11 @@ def _meet_requirements(
     pilot: PilotPlan | None,
     outcome: PilotResult | None,
     merge_target: Idea | None,
-) -> None:
+) -> dict:
     """Check what the move needs besides a rationale; record the pilot plan or outcome.
 
-    Every check that can fail runs before anything is written.
+    Every check that can fail runs before anything is written. Returns what the audit
+    entry should also say (the pilot started or concluded).
     """
     if Requirement.HELD_FROM in requires and to != idea.held_from:
         raise DomainError(
@@ -65,10 +66,21 @@ def _meet_requirements(
         raise DomainError(_l("Assess the idea at least once before marking it assessed."))
     if Requirement.MERGE_TARGET in requires and merge_target is None:
         raise DomainError(_l("Choose the idea this one duplicates."), field="target")
+    details: dict = {}
     if Requirement.PILOT_PLAN in requires:
-        start_pilot(idea, pilot, actor)
+        started = start_pilot(idea, pilot, actor)
+        details["pilot"] = {
+            "hypothesis": started.hypothesis,
+            "success_measure": started.success_measure,
+            "lead_department_id": started.lead_department.id,
+            "starts_on": started.starts_on.isoformat(),
+            "ends_on": started.ends_on.isoformat(),
+        }
     if Requirement.PILOT_OUTCOME in requires:
-        conclude_pilot(idea, outcome)
+        concluded = conclude_pilot(idea, outcome)
+        details["pilot_outcome"] = concluded.outcome.value
+        details["pilot_findings"] = concluded.findings
+    return details
 
 
 def move_stage(
@@ -101,7 +113,9 @@ def move_stage(
             _l("Only secretariat staff and administrators move ideas between stages.")
         )
     text = check_rationale(rationale)
-    _meet_requirements(idea, to, actor, transition.requires, pilot, outcome, merge_target)
+    pilot_details = _meet_requirements(
+        idea, to, actor, transition.requires, pilot, outcome, merge_target
+    )
 
     now = utcnow()
     change = StageChange(
@@ -126,6 +140,7 @@ def move_stage(
         from_stage=from_stage,
         to_stage=to,
         rationale=text,
+        **pilot_details,
     )
     if to is not Stage.MERGED:
         # A merge tells the same people with its own, more useful notice (with the target).

@@ -258,11 +258,24 @@ def test_every_move_for_every_role(from_stage, to, role):
     assert after["audit"] == before["audit"] + 1
     entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert (entry.action, entry.actor_id, entry.idea_id) == ("idea.move_stage", actor_id, idea_id)
-    assert entry.details == {
+    expected_details = {
         "from_stage": from_stage.value,
         "to_stage": to.value,
         "rationale": RATIONALE,
     }
+    requires_now = ALLOWED_TRANSITIONS[(from_stage, to)].requires
+    if Requirement.PILOT_PLAN in requires_now:
+        expected_details["pilot"] = {
+            "hypothesis": "Flexible hours reduce sick leave.",
+            "success_measure": "Sick days per person fall within six months.",
+            "lead_department_id": scene.department.id,
+            "starts_on": "2025-09-01",
+            "ends_on": "2026-02-28",
+        }
+    if Requirement.PILOT_OUTCOME in requires_now:
+        expected_details["pilot_outcome"] = "succeeded"
+        expected_details["pilot_findings"] = "Sick days fell by 12%."
+    assert entry.details == expected_details
 
     notified = [
         tuple(row)
