@@ -17,7 +17,14 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# Compiled catalogs are build products (.gitignore'd): made from the .po files on install.
+CATALOGS := $(wildcard ideas/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@ --statistics
+
+install: $(STAMP) $(COMPILED)
 
 db-upgrade: install
 	$(BIN)/flask db upgrade
