@@ -47,6 +47,13 @@ class Config:
     AUTO_HIDE_FLAGS = int(os.environ.get("AUTO_HIDE_FLAGS", "3"))
     GROUPS_PER_PAGE = 30
 
+    # Search (Whoosh). None means: a `search-index` folder in the instance folder.
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or None
+    # How long an index write waits for another process's write lock before queueing.
+    SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "2.0"))
+    # A search running longer than this many seconds stops and shows what it found.
+    SEARCH_TIME_LIMIT = float(os.environ.get("SEARCH_TIME_LIMIT", "1.0"))
+
     LANGUAGES = ("en", "fr", "zh_Hant_TW")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("IDEAS_TIMEZONE", "UTC")

@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from ideas.main.views import bp as main_bp
     from ideas.moderation.views import bp as moderation_bp
     from ideas.notifications.views import bp as notifications_bp
+    from ideas.search.views import bp as search_bp
     from ideas.workflow.views import bp as workflow_bp
 
     for blueprint in (
@@ -122,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
         moderation_bp,
         notifications_bp,
         audit_bp,
+        search_bp,
     ):
         app.register_blueprint(blueprint)
 

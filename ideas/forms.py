@@ -6,12 +6,22 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from ideas.i18n import LOCALE_NAMES, language_tag
+
 NONE_CHOICE = 0
 
 
 def options(pairs) -> list[SelectChoice]:
     """Turn (value, label) pairs into the select options WTForms expects."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def language_options() -> list[SelectChoice]:
+    """Our languages, each named in itself and marked with its `lang` for screen readers."""
+    return [
+        SelectChoice(code, name, render_kw={"lang": language_tag(code)})
+        for code, name in LOCALE_NAMES.items()
+    ]
 
 
 class OptionalIdSelectField(SelectField):

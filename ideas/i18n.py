@@ -1,5 +1,6 @@
 """Locale selection and the localised names of reference data (themes, departments)."""
 
+from babel import Locale, UnknownLocaleError
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -56,6 +57,25 @@ def current_locale_code() -> str:
 def html_lang() -> str:
     """Return the BCP 47 tag for <html lang> matching the active locale."""
     return LOCALE_TAGS[current_locale_code()]
+
+
+def language_tag(code: str) -> str:
+    """The BCP 47 tag of one of our locale codes, for `lang` on user text (zh-Hant-TW)."""
+    return code.replace("_", "-")
+
+
+def language_name(code: str) -> str:
+    """The name of a language (one of our codes) in the reader's language, from CLDR.
+
+    Names come from Babel's CLDR data, so they need no catalog entries; the territory is
+    left out ("Chinese (Traditional)"), since it says nothing about how the text reads.
+    """
+    try:
+        written = Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return code  # not one of ours (an old row, say): show the code rather than fail
+    reader = get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return Locale(written.language, script=written.script).get_display_name(reader) or code
 
 
 class LocalizedNameMixin:

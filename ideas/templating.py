@@ -8,7 +8,7 @@ from ideas.accounts.forms import LanguageForm
 from ideas.board.permissions import can_comment, can_edit_idea, can_follow, can_vote
 from ideas.forms import ActionForm
 from ideas.groups.permissions import can_create_group
-from ideas.i18n import LOCALE_NAMES, current_locale_code, html_lang
+from ideas.i18n import LOCALE_NAMES, current_locale_code, html_lang, language_name
 from ideas.markup import sanitize_html
 from ideas.workflow.permissions import (
     can_assess,
@@ -55,6 +55,7 @@ def register(app: Flask) -> None:
         is_staff=is_staff,
         url_with=url_with,
         html_lang=html_lang,
+        language_name=language_name,
         locale_names=LOCALE_NAMES,
         current_locale_code=current_locale_code,
         get_locale=get_locale,

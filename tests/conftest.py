@@ -6,6 +6,7 @@ Every test starts from an empty database with the migration-seeded themes.
 
 import os
 import secrets
+import shutil
 import uuid
 from contextlib import contextmanager, nullcontext
 
@@ -89,7 +90,11 @@ def make_config(database_url: str, **overrides) -> type[TestConfig]:
 def _app(database_url, tmp_path_factory):
     """One app per test process; the schema comes from the migrations, as in production."""
     os.environ["IDEAS_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
-    application = create_app(make_config(database_url))
+    # Each test process keeps its own search index (emptied after every test, as the database);
+    # the environment passes it on to the browser tests' server, which shares the database.
+    search_index = str(tmp_path_factory.mktemp("search") / "index")
+    os.environ["SEARCH_INDEX_DIR"] = search_index
+    application = create_app(make_config(database_url, SEARCH_INDEX_DIR=search_index))
     with application.app_context():
         upgrade()
     yield application
@@ -105,6 +110,7 @@ def wipe_database(application) -> None:
             if table.name not in KEEP_TABLES:
                 db.session.execute(delete(table))
         db.session.commit()
+    shutil.rmtree(application.config["SEARCH_INDEX_DIR"], ignore_errors=True)
 
 
 @pytest.fixture

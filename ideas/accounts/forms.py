@@ -7,9 +7,10 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ideas.accounts.services import list_departments
-from ideas.forms import NONE_CHOICE, OptionalIdSelectField, options
+from ideas.forms import NONE_CHOICE, OptionalIdSelectField, language_options, options
 
-LOCALE_CHOICES = options([("en", "English"), ("fr", "Français"), ("zh_Hant_TW", "中文（繁體）")])
+# Each language named in itself (and marked with its lang), from ideas.i18n.LOCALE_NAMES.
+LOCALE_CHOICES = language_options()
 
 
 def department_options():

@@ -2,11 +2,19 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from ideas.board.services import BODY_MAX, COMMENT_MAX, TITLE_MAX, TITLE_MIN
-from ideas.forms import OptionalIdSelectField
+from ideas.forms import OptionalIdSelectField, language_options
+from ideas.i18n import LOCALE_NAMES
 
 
 class IdeaForm(FlaskForm):
@@ -41,7 +49,17 @@ class IdeaForm(FlaskForm):
     )
     theme = OptionalIdSelectField(_l("Theme"))
     group = OptionalIdSelectField(_l("Group (optional)"))
+    language = SelectField(
+        _l("Language of the idea"),
+        choices=language_options(),
+        # Our message rather than WTForms' generic one; the service checks LANGUAGES too.
+        validate_choice=False,
+        validators=[AnyOf(LOCALE_NAMES, _l("Choose one of the offered languages."))],
+        description=_l("Ideas are shown as written, never translated: say which language you use."),
+    )
     preview = SubmitField(_l("Preview"))
+    # Without JavaScript, the step that lists similar ideas before publishing (search feature).
+    check_similar = SubmitField(_l("Check for similar ideas"))
     submit = SubmitField(_l("Publish idea"))
 
     def validate_theme(self, field):

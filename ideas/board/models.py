@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ideas.accounts.models import Department, User
 from ideas.dbtypes import enum_column
 from ideas.extensions import db
-from ideas.i18n import LocalizedNameMixin
+from ideas.i18n import LocalizedNameMixin, language_tag
 from ideas.timeutil import utcnow
 from ideas.workflow.models import StageChange
 from ideas.workflow.stages import Stage
@@ -66,6 +66,9 @@ class Idea(db.Model):
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("department.id", ondelete="SET NULL"), index=True
     )
+    # The language the author wrote in (one of LANGUAGES): user text is never translated,
+    # so pages mark it up with this language and search can analyse it accordingly.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     stage: Mapped[Stage] = mapped_column(
         enum_column(Stage, "stage"), default=Stage.PROPOSED, index=True
     )
@@ -107,6 +110,11 @@ class Idea(db.Model):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+    @property
+    def language_tag(self) -> str:
+        """The BCP 47 tag for the `lang` attribute of the idea's own text."""
+        return language_tag(self.language)
 
     @property
     def score(self) -> int:

@@ -90,15 +90,33 @@ def _check_group(actor: User, group: Group | None) -> None:
         raise DomainError(_l("Join the group before posting an idea into it."), field="group")
 
 
-def post_idea(actor: User, title: str, body: str, theme: Theme, group: Group | None = None) -> Idea:
-    """Create a proposed idea, record its first history row, and make the author follow it."""
+def _check_language(language: str) -> str:
+    if language not in current_app.config["LANGUAGES"]:
+        raise DomainError(_l("Choose one of the offered languages."), field="language")
+    return language
+
+
+def post_idea(
+    actor: User,
+    title: str,
+    body: str,
+    theme: Theme,
+    group: Group | None = None,
+    language: str | None = None,
+) -> Idea:
+    """Create a proposed idea, record its first history row, and make the author follow it.
+
+    The idea is written in `language`, by default the author's own.
+    """
     title, body = _check_title_body(title, body)
     _check_group(actor, group)
+    language = _check_language(language or actor.locale)
     now = utcnow()
     idea = Idea(
         title=title,
         body=body,
         body_html=str(render_markdown(body)),
+        language=language,
         author=actor,
         theme=theme,
         group=group,
@@ -120,14 +138,22 @@ def post_idea(actor: User, title: str, body: str, theme: Theme, group: Group | N
 
 
 def edit_idea(
-    actor: User, idea: Idea, title: str, body: str, theme: Theme, group: Group | None
+    actor: User,
+    idea: Idea,
+    title: str,
+    body: str,
+    theme: Theme,
+    group: Group | None,
+    language: str | None = None,
 ) -> Idea:
-    """Let the author change a proposed idea's text, theme and group."""
+    """Let the author change a proposed idea's text, theme, group and language (None keeps it)."""
     if not can_edit_idea(actor, idea):
         raise PermissionDenied(_l("Only the author can edit an idea, and only while proposed."))
     title, body = _check_title_body(title, body)
     if group is not None and group.id != idea.group_id:
         _check_group(actor, group)
+    if language is not None:
+        idea.language = _check_language(language)
     idea.title = title
     idea.body = body
     idea.body_html = str(render_markdown(body))

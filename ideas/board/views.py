@@ -43,6 +43,7 @@ from ideas.forms import NONE_CHOICE, ActionForm, options
 from ideas.groups.models import Group
 from ideas.groups.services import groups_of
 from ideas.markup import render_markdown
+from ideas.search.summaries import similar_summaries
 from ideas.web import attach_error, safe_next, transaction, wants_json
 from ideas.workflow.permissions import is_staff
 from ideas.workflow.stages import Stage
@@ -87,7 +88,9 @@ def list_ideas():
 
 
 def _idea_form(idea: Idea | None = None) -> IdeaForm:
-    form = IdeaForm(obj=idea)
+    # A new idea is most likely written in the language its author reads (the idea's own
+    # language wins when editing); a post without the field keeps that default.
+    form = IdeaForm(obj=idea, language=current_user.locale)
     form.theme.choices = options(
         [(NONE_CHOICE, _("Choose a theme")), *((t.id, t.name) for t in list_themes())]
     )
@@ -105,15 +108,18 @@ def _save_idea(form: IdeaForm, idea: Idea | None, template: str):
     """Shared by post and edit: preview, validate, call the service, map errors back."""
     creating = idea is None
     preview = render_markdown(form.body.data) if form.preview.data else None
-    if form.validate_on_submit() and not form.preview.data:
+    checking = form.check_similar.data
+    similar = similar_summaries(form.title.data, form.body.data) if checking else None
+    if form.validate_on_submit() and not (form.preview.data or checking):
         theme = db.session.get(Theme, form.theme.data)
         group = db.session.get(Group, form.group.data) if form.group.data else None
         try:
             with transaction():
+                text = (form.title.data, form.body.data, theme, group, form.language.data)
                 if creating:
-                    idea = post_idea(current_user, form.title.data, form.body.data, theme, group)
+                    idea = post_idea(current_user, *text)
                 else:
-                    edit_idea(current_user, idea, form.title.data, form.body.data, theme, group)
+                    edit_idea(current_user, idea, *text)
         except DomainError as error:
             attach_error(form, error)
         else:
@@ -121,7 +127,9 @@ def _save_idea(form: IdeaForm, idea: Idea | None, template: str):
             flash(message, "success")
             return redirect(url_for("board.show_idea", idea_id=idea.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template(f"board/{template}.html", form=form, idea=idea, preview=preview), status
+    return render_template(
+        f"board/{template}.html", form=form, idea=idea, preview=preview, similar=similar
+    ), status
 
 
 @bp.route("/ideas/new", methods=["GET", "POST"])

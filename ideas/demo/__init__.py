@@ -110,7 +110,8 @@ def seed_demo(users_count: int = 50, ideas_count: int = 200, seed: int = 2020) -
         author = rng.choice(users)
         my_groups = [g for g in groups if is_member(author, g)]
         group = rng.choice(my_groups) if my_groups and rng.random() < 0.5 else None
-        idea = post_idea(author, title, body, rng.choice(themes), group)
+        # The demo texts are English whatever their author reads.
+        idea = post_idea(author, title, body, rng.choice(themes), group, language="en")
         # Spread creation over the six months of a campaign.
         created = now - timedelta(minutes=rng.randint(60, 180 * 24 * 60))
         idea.created_at = idea.updated_at = created

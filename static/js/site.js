@@ -48,3 +48,84 @@
     });
   });
 })();
+
+// Similar ideas while a member writes a new one (search feature): a debounced request to
+// /search/similar, the list shown under the description and its count announced politely.
+// Without JavaScript the form's "Check for similar ideas" button lists them instead.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-similar-ideas]");
+  if (!box || !window.fetch || !window.URLSearchParams) { return; }
+  var form = box.closest("form");
+  var title = form && form.querySelector("[name=title]");
+  var body = form && form.querySelector("[name=body]");
+  if (!title) { return; }
+  var panel = box.querySelector("[data-similar-panel]");
+  var list = box.querySelector("[data-similar-list]");
+  var status = box.querySelector("[data-similar-status]");
+  var none = box.querySelector(".similar-none");
+  var messages = JSON.parse(box.dataset.statusMessages || "{}");
+  var metaTemplate = box.dataset.metaTemplate || "";
+  var timer = null;
+  var lastQuery = null;
+  var lastIds = null;
+  var controller = null;
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_m, key) { return String(values[key]); });
+  }
+
+  function show(ideas) {
+    var ids = ideas.map(function (idea) { return idea.id; }).join(",");
+    if (ids === lastIds) { return; }  // same list: nothing new to show or announce
+    lastIds = ids;
+    list.textContent = "";
+    ideas.forEach(function (idea) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = idea.url;
+      link.textContent = idea.title;
+      var meta = document.createElement("span");
+      meta.className = "similar-meta";
+      meta.textContent = fill(metaTemplate, { stage: idea.stage_label, votes: idea.votes });
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(meta);
+      list.appendChild(item);
+    });
+    panel.hidden = ideas.length === 0;
+    if (none) { none.hidden = true; }
+    status.textContent = messages[String(Math.min(ideas.length, 5))] || "";
+  }
+
+  function lookUp() {
+    var titleText = title.value.trim();
+    var bodyText = body ? body.value.trim().slice(0, 1000) : "";
+    if (titleText.length < 3 && bodyText.length < 20) { return; }
+    var query = new URLSearchParams({ title: titleText, body: bodyText }).toString();
+    if (query === lastQuery) { return; }
+    lastQuery = query;
+    if (controller) { controller.abort(); }
+    controller = window.AbortController ? new AbortController() : null;
+    fetch(box.dataset.url + "?" + query, {
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" },
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (data) {
+      show(data.ideas || []);
+    }).catch(function () {
+      // A failed or superseded lookup leaves the list as it was; publishing still works.
+    });
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(lookUp, 400);
+  }
+
+  title.addEventListener("input", schedule);
+  if (body) { body.addEventListener("input", schedule); }
+})();

@@ -1,0 +1,1 @@
+"""Benchmarks: scale data and timings, run by hand (never part of the test suite)."""

@@ -1,0 +1,58 @@
+"""Operator commands: `flask search rebuild` and `flask search check`."""
+
+import click
+from flask.cli import AppGroup
+
+from ideas.search.index import apply_pending, check, index_complete, index_path, rebuild
+
+search_cli = AppGroup("search", help="Build and verify the search index.")
+
+_SHOWN = 20  # ids listed per kind of drift; the counts are always complete
+
+
+@search_cli.command("rebuild")
+@click.option(
+    "--if-missing",
+    is_flag=True,
+    help="Only when there is no index, or it holds fewer ideas than it should.",
+)
+def rebuild_command(if_missing: bool) -> None:
+    """Build a fresh index beside the live one and swap it in atomically."""
+    if if_missing and index_complete():
+        click.echo(f"Search index present at {index_path()}; not rebuilt.")
+        return
+    report = rebuild()
+    click.echo(
+        f"Indexed {report.documents} ideas in {report.seconds:.1f} s "
+        f"({report.size_bytes / 1_048_576:.1f} MiB) at {index_path()}; "
+        f"{report.caught_up} changed during the rebuild and were applied after it."
+    )
+
+
+def _listed(ids: list[int]) -> str:
+    shown = ", ".join(str(i) for i in ids[:_SHOWN])
+    return shown + (f" and {len(ids) - _SHOWN} more" if len(ids) > _SHOWN else "")
+
+
+@search_cli.command("check")
+@click.option("--repair", is_flag=True, help="Reindex what is missing, stale or extra.")
+def check_command(repair: bool) -> None:
+    """Report ideas missing from, stale in or wrongly kept in the index; exit 1 if any."""
+    if repair:
+        apply_pending()
+    report = check(repair=repair)
+    for label, ids in (
+        ("missing", report.missing),
+        ("stale", report.stale),
+        ("should not be indexed", report.extra),
+    ):
+        if ids:
+            click.echo(f"{len(ids)} idea(s) {label}: {_listed(ids)}")
+    if report.pending:
+        click.echo(f"{report.pending} idea(s) queued for the next index writer")
+    if report.ok:
+        click.echo("Search index matches the database.")
+        return
+    if repair:
+        click.echo("Repaired; run `flask search check` again to confirm.")
+    raise SystemExit(1)

@@ -1,0 +1,169 @@
+"""What the index holds for each idea: the schema, and documents built from the database."""
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache, lru_cache
+
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+
+from ideas.board.models import Comment, Idea
+from ideas.search.analysis import mark_language, names_analyzer, text_analyzer
+from ideas.workflow.models import OfficialResponse
+from ideas.workflow.stages import Stage
+
+# Fields a member may name in a query (`title:budget`); the rest are for filters and sorts.
+TEXT_FIELDS = ("title", "text", "author", "tags")
+BATCH = 500
+# Beyond this, text adds little to finding an idea but a lot to indexing it.
+TEXT_LIMIT = 100_000
+# Inline tags vanish (**Mark**down stays one word); block tags separate words.
+_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|code|del|em|i|s|span|strong)\b[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def make_schema() -> Schema:
+    """The index schema (one per process); titles are weighted at query time (FIELD_BOOSTS)."""
+    return Schema(
+        id=ID(stored=True, unique=True),
+        # Spelling keeps the words of titles as written, for "did you mean".
+        title=TEXT(analyzer=text_analyzer(), spelling=True),
+        # The description, then the visible comments and the official responses: one field,
+        # so a word is looked up once per idea rather than once per part of it.
+        text=TEXT(analyzer=text_analyzer()),
+        author=TEXT(analyzer=names_analyzer()),
+        # Theme, group and department names in every language, and the stage's labels.
+        tags=TEXT(analyzer=names_analyzer()),
+        theme=ID,
+        group=ID,
+        department=ID,
+        stage=ID,
+        language=ID,
+        created=DATETIME(sortable=True),
+        votes=NUMERIC(int, bits=32, signed=True, sortable=True),
+        # A hash of everything above, so `flask search check` can spot stale documents.
+        digest=STORED,
+    )
+
+
+def plain_text(body_html: str | None) -> str:
+    """Visible text of stored, sanitised HTML: tags become spaces, entities characters."""
+    if not body_html:
+        return ""
+    text = _TAG.sub(" ", _INLINE_TAG.sub("", body_html))
+    return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+def is_indexable(idea: Idea) -> bool:
+    """Hidden ideas and merged duplicates stay out of the index."""
+    return not idea.hidden and idea.stage is not Stage.MERGED
+
+
+@cache
+def stage_labels(stage: Stage) -> str:
+    """A stage's code and its label in every language (the catalogs never change at runtime)."""
+    names = {stage.value}
+    for locale in ("en", "fr", "zh_Hant_TW"):
+        with force_locale(locale):
+            names.add(str(stage.label))
+    return " ".join(sorted(names))
+
+
+def _names(row) -> list[str]:
+    if row is None:
+        return []
+    return [name for name in (row.name_en, row.name_fr, row.name_zh) if name]
+
+
+def build_document(idea: Idea, discussion: list[str]) -> dict:
+    """The Whoosh document of an indexable idea, with its digest."""
+    tags = [*_names(idea.theme), *_names(idea.department), stage_labels(idea.stage)]
+    if idea.group is not None:
+        tags.append(idea.group.name)
+    # Another feature gives ideas a language; without it, words get both stems.
+    language = getattr(idea, "language", None)
+    text = "\n\n".join([plain_text(idea.body_html), *discussion])[:TEXT_LIMIT]
+    doc = {
+        "id": str(idea.id),
+        "title": mark_language(idea.title, language),
+        "text": mark_language(text, language),
+        "author": idea.author.display_name if idea.author else "",
+        "tags": " ".join(tags),
+        "theme": str(idea.theme_id),
+        "group": str(idea.group_id or ""),
+        "department": str(idea.department_id or ""),
+        "stage": idea.stage.value,
+        "language": str(language or ""),
+        "created": idea.created_at,
+        "votes": idea.up_count - idea.down_count,
+    }
+    doc["digest"] = digest(doc)
+    return doc
+
+
+def digest(doc: dict) -> str:
+    """A short fingerprint of a document's indexed values."""
+    values = {key: str(value) for key, value in doc.items() if key != "digest"}
+    payload = json.dumps(values, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.blake2b(payload, digest_size=12).hexdigest()
+
+
+def _discussions(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    """Visible comments, then official responses, as plain text, for each idea."""
+    texts: dict[int, list[str]] = {}
+    comments = session.execute(
+        select(Comment.idea_id, Comment.body_html)
+        .where(Comment.idea_id.in_(ids), Comment.hidden.is_(False))
+        .order_by(Comment.idea_id, Comment.created_at, Comment.id)
+    )
+    responses = session.execute(
+        select(OfficialResponse.idea_id, OfficialResponse.body_html)
+        .where(OfficialResponse.idea_id.in_(ids))
+        .order_by(OfficialResponse.idea_id, OfficialResponse.created_at, OfficialResponse.id)
+    )
+    for idea_id, body_html in [*comments, *responses]:
+        texts.setdefault(idea_id, []).append(plain_text(body_html))
+    return texts
+
+
+def load_documents(session: Session, ids: Iterable[int]) -> dict[int, dict | None]:
+    """Documents for the given ideas; None for ideas that are gone, hidden or merged."""
+    wanted = sorted(set(ids))
+    result: dict[int, dict | None] = dict.fromkeys(wanted)
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        ideas = list(session.scalars(select(Idea).where(Idea.id.in_(chunk))).unique())
+        discussions = _discussions(session, [i.id for i in ideas if is_indexable(i)])
+        for idea in ideas:
+            if is_indexable(idea):
+                result[idea.id] = build_document(idea, discussions.get(idea.id, []))
+    return result
+
+
+def all_documents(session: Session) -> Iterator[dict]:
+    """Every indexable idea's document, in id order, a batch at a time."""
+    last = 0
+    while True:
+        ideas = list(
+            session.scalars(
+                select(Idea)
+                .where(Idea.id > last, Idea.hidden.is_(False), Idea.stage != Stage.MERGED)
+                .order_by(Idea.id)
+                .limit(BATCH)
+            ).unique()
+        )
+        if not ideas:
+            return
+        discussions = _discussions(session, [idea.id for idea in ideas])
+        for idea in ideas:
+            yield build_document(idea, discussions.get(idea.id, []))
+        last = ideas[-1].id
+        # Rows already turned into documents need not stay in the session's identity map.
+        session.expunge_all()

@@ -1,0 +1,375 @@
+"""The search interface: index_idea, remove_idea, query, similar, rebuild and check.
+
+Callers use these functions only; Whoosh stays behind them (and the modules they use), so
+another backend could replace it without touching the rest of the application.
+"""
+
+import logging
+import time
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import time as day_time
+from itertools import islice
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from markupsafe import escape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from whoosh import query as wq
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.sorting import FieldFacet, MultiFacet
+
+from ideas.board.models import Idea
+from ideas.extensions import db
+from ideas.search.documents import all_documents, is_indexable, load_documents, plain_text
+from ideas.search.querying import excerpt, highlight, parse, sanitise, suggest
+from ideas.search.results import SearchFilters, SearchPage, SearchResult
+from ideas.search.similarity import similar_ids
+from ideas.search.store import IndexBusy, IndexStore
+from ideas.workflow.stages import Stage
+
+log = logging.getLogger(__name__)
+
+SORTS = ("relevance", "votes", "newest")
+# Past this many matches the page says "more than" rather than counting them all.
+COUNT_LIMIT = 1000
+SNIPPET_SOURCE = 3000
+_STORES: dict[str, IndexStore] = {}
+
+
+def _store() -> IndexStore:
+    root = str(current_app.config["SEARCH_INDEX_DIR"])
+    if root not in _STORES:
+        _STORES[root] = IndexStore(root)
+    return _STORES[root]
+
+
+@contextmanager
+def _reading_session():
+    """A session of its own: indexing runs after the caller's commit, outside its session."""
+    session = Session(bind=db.engine)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+# -- keeping the index current -------------------------------------------------------
+
+
+def _write(ix, ids: set[int]) -> int:
+    """Write the documents of these ideas that differ from the index; return how many."""
+    with _reading_session() as session:
+        documents = load_documents(session, ids)
+    searcher = _store().searcher()  # this thread's, refreshed: we hold the lock, so current
+    indexed = {
+        idea_id: (searcher.document(id=str(idea_id)) or {}).get("digest") for idea_id in documents
+    }
+    changes = {
+        idea_id: document
+        for idea_id, document in documents.items()
+        if (document and document["digest"]) != indexed[idea_id]
+    }
+    if not changes:
+        return 0  # a commit that changed nothing searchable costs no index write
+    writer = ix.writer(_lk=False)  # the caller holds the lock
+    try:
+        for idea_id, document in changes.items():
+            if document is None:
+                writer.delete_by_term("id", str(idea_id))
+            else:
+                writer.update_document(**document)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return len(changes)
+
+
+def index_ideas(ids: Iterable[int]) -> bool:
+    """Bring these ideas up to date in the index (removing hidden, merged or deleted ones).
+
+    Never raises: if the index stays busy or fails, the ids are queued for the next writer.
+    Returns True when the index was brought up to date now.
+    """
+    ids = {int(i) for i in ids}
+    if not ids:
+        return True
+    store = _store()
+    try:
+        store.journal_if_rebuilding(ids)
+        # Documents are read inside the lock, so the last writer always writes the newest
+        # state, and compared with the index there, so an unchanged idea costs no commit.
+        with store.locked(current_app.config["SEARCH_LOCK_TIMEOUT"]) as ix:
+            ids |= store.take_pending()
+            _write(ix, ids)
+        return True
+    except IndexBusy:
+        log.warning("search index busy; %d idea(s) queued for the next writer", len(ids))
+    except Exception:
+        log.exception("search indexing failed; %d idea(s) queued for the next writer", len(ids))
+    try:
+        store.queue_pending(ids)
+    except OSError:
+        log.exception("could not queue ideas %s for indexing", sorted(ids))
+    return False
+
+
+def index_idea(idea_id: int) -> bool:
+    """Bring one idea up to date in the index."""
+    return index_ideas([idea_id])
+
+
+def remove_idea(idea_id: int) -> bool:
+    """Take one idea out of the index, whatever the database says."""
+    store = _store()
+    try:
+        with store.locked(current_app.config["SEARCH_LOCK_TIMEOUT"]) as ix:
+            writer = ix.writer(_lk=False)
+            try:
+                writer.delete_by_term("id", str(idea_id))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+        return True
+    except Exception:
+        log.exception("could not remove idea %d from the search index", idea_id)
+        store.queue_pending([idea_id])  # the next writer re-reads it and removes it
+        return False
+
+
+def apply_pending() -> int:
+    """Apply queued ids now (used by the CLI); returns how many there were."""
+    ids = _store().take_pending()
+    if ids and not index_ideas(ids):
+        return 0
+    return len(ids)
+
+
+# -- searching ----------------------------------------------------------------------
+
+
+def _filter_query(filters: SearchFilters) -> wq.Query | None:
+    terms = []
+    for name, value in (
+        ("theme", filters.theme_id),
+        ("group", filters.group_id),
+        ("department", filters.department_id),
+    ):
+        if value is not None:
+            terms.append(wq.Term(name, str(value)))
+    if filters.stage is not None:
+        terms.append(wq.Term("stage", filters.stage.value))
+    if filters.date_from or filters.date_to:
+        start = datetime.combine(filters.date_from, day_time.min) if filters.date_from else None
+        end = datetime.combine(filters.date_to, day_time.max) if filters.date_to else None
+        terms.append(wq.DateRange("created", start, end))
+    return wq.And(terms) if terms else None
+
+
+def _sorting(sort: str):
+    if sort == "votes":
+        return MultiFacet([FieldFacet("votes", reverse=True), FieldFacet("created", reverse=True)])
+    if sort == "newest":
+        return FieldFacet("created", reverse=True)
+    return None
+
+
+def query(
+    text: str | None,
+    filters: SearchFilters | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchPage:
+    """Search ideas: Whoosh query syntax, filters, a sort, one page of highlighted results.
+
+    Bad input becomes a notice or a problem on the page, never an exception.
+    """
+    sanitised = sanitise(text)
+    out = SearchPage(text=sanitised.text, page=page, per_page=per_page, notices=sanitised.notices)
+    if sanitised.problem:
+        out.problem = sanitised.problem
+        return out
+    try:
+        searcher = _store().searcher()
+        q = parse(searcher.schema, sanitised)
+        if q is None:
+            out.problem = sanitised.problem
+            return out
+        collector = searcher.collector(
+            limit=page * per_page,
+            sortedby=_sorting(sort),
+            filter=_filter_query(filters or SearchFilters()),
+            # Not terms=True: recording each match's terms costs more than the search;
+            # snippets mark every query term instead.
+        )
+        limited = TimeLimitCollector(
+            collector, timelimit=current_app.config["SEARCH_TIME_LIMIT"], use_alarm=False
+        )
+        try:
+            searcher.search_with_collector(q, limited)
+        except TimeLimit:
+            out.notices.append(_l("This search took too long, so only part of it is shown."))
+        results = limited.results()
+        out.total, out.total_capped = _count(searcher, results, q, filters)
+        out.results = _present(results[(page - 1) * per_page : page * per_page])
+        out.suggestion = suggest(searcher, sanitised.text)
+    except Exception:
+        log.exception("search failed for %r", sanitised.text)
+        out.problem = _l("Search is not available at the moment. Please try again shortly.")
+    return out
+
+
+def _count(searcher, results, q, filters) -> tuple[int, bool]:
+    """How many ideas match, counting no further than COUNT_LIMIT (then capped is True).
+
+    The relevance search skips ideas that cannot reach the page, so it does not know the
+    total; counting every match of a common word would cost more than the search itself.
+    """
+    if results.has_exact_length():
+        return len(results), False
+    flt = _filter_query(filters or SearchFilters())
+    matches = searcher.docs_for_query(wq.And([q, flt]) if flt is not None else q)
+    counted = sum(1 for _ in islice(matches, COUNT_LIMIT + 1))
+    return min(counted, COUNT_LIMIT), counted > COUNT_LIMIT
+
+
+def _present(hits) -> list[SearchResult]:
+    """Load the ideas of a page of hits, in order, with highlighted title and snippet."""
+    ids = [int(hit["id"]) for hit in hits]
+    ideas = {idea.id: idea for idea in db.session.scalars(select(Idea).where(Idea.id.in_(ids)))}
+    presented, stale = [], []
+    for hit, idea_id in zip(hits, ids, strict=True):
+        idea = ideas.get(idea_id)
+        if idea is None or not is_indexable(idea):
+            stale.append(idea_id)
+            continue
+        # The snippet comes from the start of long descriptions: analysing all 20,000
+        # characters of each hit again would cost more than the search itself.
+        body = plain_text(idea.body_html)[:SNIPPET_SOURCE]
+        title = highlight(hit, "title", idea.title, whole=True, top=1) or escape(idea.title)
+        snippet = highlight(hit, "text", body) or excerpt(body)
+        presented.append(SearchResult(idea, title, snippet))
+    if stale:
+        # The index lags the database here; let the next writer bring these ideas up to date.
+        _store().queue_pending(stale)
+    return presented
+
+
+def similar(title: str, body: str = "", limit: int = 5, exclude_id: int | None = None) -> list:
+    """Up to `limit` ideas most like the given title and body (never raises)."""
+    try:
+        ids = similar_ids(_store().searcher(), title or "", body or "", limit, exclude_id)
+    except Exception:
+        log.exception("similar-ideas search failed")
+        return []
+    ideas = {idea.id: idea for idea in db.session.scalars(select(Idea).where(Idea.id.in_(ids)))}
+    return [ideas[i] for i in ids if i in ideas and is_indexable(ideas[i])]
+
+
+# -- operations ---------------------------------------------------------------------
+
+
+@dataclass
+class RebuildReport:
+    """What a rebuild did."""
+
+    documents: int
+    seconds: float
+    size_bytes: int
+    caught_up: int
+
+
+def rebuild() -> RebuildReport:
+    """Build a fresh index in a new directory, then swap it in atomically.
+
+    Searches keep using the old index until the swap; changes committed meanwhile are
+    journalled and applied to the new index right after it.
+    """
+    store = _store()
+    started = time.perf_counter()
+    name, ix = store.begin_rebuild()
+    count = 0
+    try:
+        # Nobody else writes to a generation that is not live yet, so no lock contention.
+        writer = ix.writer(limitmb=256)
+        try:
+            with _reading_session() as session:
+                for document in all_documents(session):
+                    writer.add_document(**document)
+                    count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=True)
+    except BaseException:
+        store.abandon_rebuild(name)
+        raise
+    changed = store.swap(name, timeout=current_app.config["SEARCH_LOCK_TIMEOUT"] * 30)
+    changed |= store.take_pending()
+    if changed:
+        index_ideas(changed)
+    return RebuildReport(count, time.perf_counter() - started, store.size_bytes(), len(changed))
+
+
+@dataclass
+class CheckReport:
+    """Ideas missing from the index, stale in it, or in it when they should not be."""
+
+    missing: list[int]
+    stale: list[int]
+    extra: list[int]
+    pending: int
+
+    @property
+    def ok(self) -> bool:
+        """True when the index matches the database."""
+        return not (self.missing or self.stale or self.extra or self.pending)
+
+
+def check(repair: bool = False) -> CheckReport:
+    """Compare every indexable idea with its document; optionally reindex what differs."""
+    store = _store()
+    with _reading_session() as session:
+        expected = {int(doc["id"]): doc["digest"] for doc in all_documents(session)}
+    searcher = store.searcher()
+    indexed = {int(f["id"]): f.get("digest") for f in searcher.all_stored_fields()}
+    pending = store.take_pending() if repair else store.peek_pending()
+    report = CheckReport(
+        missing=sorted(expected.keys() - indexed.keys()),
+        stale=sorted(i for i in expected.keys() & indexed.keys() if expected[i] != indexed[i]),
+        extra=sorted(indexed.keys() - expected.keys()),
+        pending=len(pending),
+    )
+    if repair and not report.ok:
+        index_ideas({*report.missing, *report.stale, *report.extra, *pending})
+    return report
+
+
+def index_path() -> Path | None:
+    """The live generation's directory, for operators."""
+    store = _store()
+    name = store.current_name()
+    return store.root / name if name else None
+
+
+def index_complete() -> bool:
+    """True when an index exists and holds as many ideas as the database says it should.
+
+    Cheap (two counts), for `make run`: an index created by the first vote on a database
+    that existed before search has only that idea, and needs a rebuild.
+    """
+    store = _store()
+    if not store.exists():
+        return False
+    with _reading_session() as session:
+        expected = session.scalar(
+            select(func.count()).where(Idea.hidden.is_(False), Idea.stage != Stage.MERGED)
+        )
+    return store.searcher().doc_count() == expected

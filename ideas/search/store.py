@@ -1,0 +1,289 @@
+"""Where the index lives on disk, and how several processes share it safely.
+
+Layout of SEARCH_INDEX_DIR:
+
+    CURRENT          the name of the live generation directory (replaced atomically)
+    gen-<stamp>/     a complete Whoosh index; `flask search rebuild` fills a new one
+    pending          idea ids a busy writer could not apply, one per line
+    rebuilding       ids changed while a rebuild runs (exists only during a rebuild)
+    swap.lock        taken briefly to create the first index or to swap generations
+
+Whoosh allows one writer per index and guards it with an flock()ed file, which the
+kernel releases if the process dies: a crashed writer never leaves the index locked, and
+since Whoosh writes segments first and renames its table of contents last, a crash
+leaves the previous commit intact.
+"""
+
+import fcntl
+import logging
+import os
+import random
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import EmptyIndexError, FileIndex
+from whoosh.util.filelock import try_for
+
+from ideas.search.documents import make_schema
+
+log = logging.getLogger(__name__)
+
+POINTER, PENDING, JOURNAL, SWAP_LOCK = "CURRENT", "pending", "rebuilding", "swap.lock"
+GENERATION_PREFIX = "gen-"
+
+
+class IndexBusy(Exception):
+    """The index stayed locked by another writer for longer than we are willing to wait."""
+
+
+@contextmanager
+def _flocked(path: Path) -> Iterator[int]:
+    """Hold an exclusive flock() on a small file; released on exit or if the process dies."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _read_ids(fd: int) -> set[int]:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return {int(line) for line in b"".join(chunks).split() if line.isdigit()}
+
+
+def _append_ids(fd: int, ids: Iterable[int]) -> None:
+    os.lseek(fd, 0, os.SEEK_END)
+    os.write(fd, "".join(f"{i}\n" for i in sorted(ids)).encode())
+
+
+class IndexStore:
+    """One index directory: its live generation, its writers and its queues."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self._indexes: dict[str, FileIndex] = {}
+        self._local = threading.local()
+
+    # -- generations -------------------------------------------------------------
+
+    def current_name(self) -> str | None:
+        """The live generation's directory name, or None before the first index exists."""
+        try:
+            name = (self.root / POINTER).read_text().strip()
+        except FileNotFoundError:
+            return None
+        if not name.startswith(GENERATION_PREFIX) or "/" in name or not name:
+            return None
+        return name
+
+    def _new_generation(self) -> tuple[str, FileIndex]:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        name = f"{GENERATION_PREFIX}{stamp}-{secrets.token_hex(4)}"
+        path = self.root / name
+        path.mkdir(parents=True)
+        return name, FileStorage(str(path)).create_index(make_schema())
+
+    def _point_to(self, name: str) -> None:
+        """Make `name` the live generation in one atomic rename."""
+        tmp = self.root / f".{POINTER}.{os.getpid()}.{secrets.token_hex(4)}"
+        with open(tmp, "w") as handle:
+            handle.write(name)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.root / POINTER)
+
+    def ensure(self) -> str:
+        """The live generation, creating an empty index first if there is none."""
+        name = self.current_name()
+        if name is not None and (self.root / name).is_dir():
+            return name
+        self.root.mkdir(parents=True, exist_ok=True)
+        with _flocked(self.root / SWAP_LOCK):
+            name = self.current_name()  # another process may have created it meanwhile
+            if name is None or not (self.root / name).is_dir():
+                name, _ = self._new_generation()
+                self._point_to(name)
+        return name
+
+    def index(self, name: str) -> FileIndex:
+        """The Whoosh index of a generation, opened once per process."""
+        ix = self._indexes.get(name)
+        if ix is None:
+            ix = FileStorage(str(self.root / name)).open_index(schema=make_schema())
+            self._indexes = {name: ix}  # older generations are never written again
+        return ix
+
+    def exists(self) -> bool:
+        """True when a live index exists."""
+        name = self.current_name()
+        return name is not None and (self.root / name).is_dir()
+
+    # -- writing -----------------------------------------------------------------
+
+    @contextmanager
+    def locked(self, timeout: float) -> Iterator[FileIndex]:
+        """Hold the live generation's Whoosh write lock, waiting up to `timeout` with backoff.
+
+        Yields the index; write to it with `index.writer(_lk=False)` (the lock is ours).
+        Raises IndexBusy if the lock stays taken. If a rebuild swapped in a new generation
+        while we waited, we move to it rather than write to the old one.
+        """
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            name = self.ensure()
+            try:
+                ix = self.index(name)
+                lock = ix.lock("WRITELOCK")
+                acquired = lock.acquire()
+            except (OSError, EmptyIndexError):
+                acquired = False  # a rebuild removed this generation just now
+            if acquired and self.current_name() != name:
+                lock.release()
+                continue
+            if acquired:
+                break
+            if time.monotonic() >= deadline:
+                raise IndexBusy(f"search index {self.root} is busy")
+            pause = min(delay * (1 + random.random()), max(deadline - time.monotonic(), 0))  # noqa: S311
+            time.sleep(pause)
+            delay = min(delay * 2, 0.5)
+        try:
+            yield ix
+        finally:
+            lock.release()
+
+    def write_lock(self, name: str, timeout: float):
+        """Wait for a generation's Whoosh write lock; return it held (call .release())."""
+        lock = self.index(name).lock("WRITELOCK")
+        if not try_for(lock.acquire, timeout=timeout, delay=0.05):
+            raise IndexBusy(f"search index {self.root / name} is busy")
+        return lock
+
+    # -- queues ------------------------------------------------------------------
+
+    def queue_pending(self, ids: Iterable[int]) -> None:
+        """Remember ids a busy writer could not apply; the next writer applies them."""
+        ids = set(ids)
+        if ids:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with _flocked(self.root / PENDING) as fd:
+                _append_ids(fd, ids)
+
+    def take_pending(self) -> set[int]:
+        """Remove and return the queued ids (call while holding the index's write lock)."""
+        path = self.root / PENDING
+        if not path.exists() or path.stat().st_size == 0:
+            return set()
+        with _flocked(path) as fd:
+            ids = _read_ids(fd)
+            os.ftruncate(fd, 0)
+        return ids
+
+    def peek_pending(self) -> set[int]:
+        """The queued ids, left in the queue."""
+        path = self.root / PENDING
+        if not path.exists():
+            return set()
+        with _flocked(path) as fd:
+            return _read_ids(fd)
+
+    def journal_if_rebuilding(self, ids: Iterable[int]) -> None:
+        """During a rebuild, note changed ids so they reach the new generation too."""
+        path = self.root / JOURNAL
+        if not path.exists():
+            return
+        # The flag is checked and written under the lock the rebuild takes to finish.
+        with _flocked(self.root / SWAP_LOCK), suppress(FileNotFoundError):
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+            try:
+                _append_ids(fd, ids)
+            finally:
+                os.close(fd)
+
+    # -- rebuilding --------------------------------------------------------------
+
+    def begin_rebuild(self) -> tuple[str, FileIndex]:
+        """Start journalling changes and create the new, not yet live, generation."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with _flocked(self.root / SWAP_LOCK):
+            (self.root / JOURNAL).touch()
+        return self._new_generation()
+
+    def swap(self, name: str, timeout: float) -> set[int]:
+        """Make a built generation live; return the ids changed while it was built.
+
+        The old generation's write lock is held across the swap, so no writer is in the
+        middle of a commit there; writers waiting for it see the new pointer and move.
+        """
+        old = self.current_name()
+        held = None
+        if old is not None and (self.root / old).is_dir():
+            held = self.write_lock(old, timeout)
+        try:
+            with _flocked(self.root / SWAP_LOCK):
+                self._point_to(name)
+                journal = self.root / JOURNAL
+                changed = set()
+                if journal.exists():
+                    with open(journal, "rb") as handle:
+                        changed = {int(x) for x in handle.read().split() if x.isdigit()}
+                    journal.unlink()
+        finally:
+            if held is not None:
+                held.release()
+        self.remove_other_generations(name)
+        return changed
+
+    def abandon_rebuild(self, name: str) -> None:
+        """Undo a failed rebuild: stop journalling and delete the half-built generation."""
+        with _flocked(self.root / SWAP_LOCK):
+            (self.root / JOURNAL).unlink(missing_ok=True)
+        shutil.rmtree(self.root / name, ignore_errors=True)
+
+    def remove_other_generations(self, keep: str) -> None:
+        """Delete every generation but the live one (open searchers keep their files)."""
+        for path in self.root.glob(f"{GENERATION_PREFIX}*"):
+            if path.name != keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    # -- reading -----------------------------------------------------------------
+
+    def searcher(self):
+        """A searcher of this thread on the live generation, reopened when the index changed.
+
+        Not Searcher.refresh(): it reuses the readers of segments that are still there,
+        and a reused reader keeps its old list of deleted documents, so an updated idea
+        would be found twice.
+        """
+        name = self.ensure()
+        cached = getattr(self._local, "searcher", None)
+        if cached is not None and cached[0] == name:
+            try:
+                if cached[1].up_to_date():
+                    return cached[1]
+            except OSError:
+                pass  # a writer removed files the old reader listed; reopen below
+        if cached is not None:
+            cached[1].close()
+        searcher = self.index(name).searcher()
+        self._local.searcher = (name, searcher)
+        return searcher
+
+    def size_bytes(self) -> int:
+        """Bytes used by the live generation."""
+        name = self.current_name()
+        if name is None:
+            return 0
+        return sum(p.stat().st_size for p in (self.root / name).rglob("*") if p.is_file())
