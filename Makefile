@@ -35,6 +35,7 @@ run seed: export RESPONSE_THRESHOLD_VOTES := $(DEMO_THRESHOLD)
 
 seed: install
 	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask search rebuild --if-missing
 
 run: db-upgrade seed
 	@echo "Ideas is at http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
