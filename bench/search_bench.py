@@ -192,7 +192,7 @@ def changed_then_indexed(app, index, idea_id: int) -> tuple[float, float]:
     return timed(index.index_ideas, [idea_id])
 
 
-def measure(app, rounds: int, seed: int, reuse: bool) -> dict:
+def measure(app, rounds: int, seed: int) -> dict:
     """Rebuild, then time searches, similar ideas and single-idea reindexing."""
     from sqlalchemy import select
 
@@ -202,7 +202,7 @@ def measure(app, rounds: int, seed: int, reuse: bool) -> dict:
 
     rng = random.Random(seed + 1)
     with app.app_context():
-        report = None if reuse else index.rebuild()
+        report = index.rebuild()
         sample = list(db.session.scalars(select(Idea).where(Idea.hidden.is_(False)).limit(2000)))
         titles = [
             (idea.title, idea.body[:400]) for idea in rng.sample(sample, min(200, len(sample)))
@@ -233,8 +233,8 @@ def measure(app, rounds: int, seed: int, reuse: bool) -> dict:
         return round(percentile([v[which] for v in values], pct), 1)
 
     return {
-        "rebuild_seconds": round(report.seconds, 1) if report else None,
-        "indexed_documents": report.documents if report else None,
+        "rebuild_seconds": round(report.seconds, 1),
+        "indexed_documents": report.documents,
         "index_bytes": report_size,
         "search_p50_ms": p(search, 50),
         "search_p95_ms": p(search, 95),
@@ -259,7 +259,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--workdir", help="keep the database and index here (default: temp)")
     parser.add_argument(
-        "--reuse", action="store_true", help="measure the database and index in --workdir again"
+        "--reuse", action="store_true", help="reuse the database in --workdir (no insert)"
     )
     args = parser.parse_args()
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="ideas-search-bench-"))
@@ -269,7 +269,7 @@ def main() -> None:
     started = time.perf_counter()
     rows = {} if args.reuse else insert_rows(app, args.ideas, args.seed)
     insert_seconds = time.perf_counter() - started
-    results = measure(app, args.rounds, args.seed, args.reuse)
+    results = measure(app, args.rounds, args.seed)
     import whoosh
 
     print(json.dumps({

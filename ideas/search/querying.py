@@ -15,30 +15,38 @@ from whoosh.qparser import (
     EveryPlugin,
     FieldAliasPlugin,
     FieldsPlugin,
-    MultifieldPlugin,
     QueryParser,
     RangePlugin,
 )
 
 from ideas.search.analysis import fold, is_han
-from ideas.search.documents import TEXT_FIELDS
+from ideas.search.documents import DEFAULT_FIELD, TEXT_FIELDS
 
 MAX_QUERY_LENGTH = 500
-# Each word is looked up in four fields, two stems each; past this many words the search
-# is refused rather than run slowly.
+# Each word costs a posting list per stem; past this many words the search is refused
+# rather than run slowly.
 MAX_WORDS = 40
 # A wildcard must follow this many letters: `a*` would expand to thousands of terms.
 MIN_WILDCARD_PREFIX = 3
-FIELD_BOOSTS = {"title": 3.0, "text": 1.0, "author": 1.0, "tags": 0.8}
 # Other names for the fields, in the three languages (`titre:budget`, `body:budget`).
 FIELD_ALIASES = {
     "title": ["titre", "標題"],
-    "text": ["body", "description", "texte", "comments", "commentaires", "內容", "留言"],
+    "text": ["all", "body", "description", "texte", "comments", "commentaires", "內容", "留言"],
     "author": ["auteur", "作者"],
     "tags": ["theme", "thème", "group", "groupe", "department", "ministère", "主題"],
 }
 NAMEABLE_FIELDS = {*TEXT_FIELDS, "stage", "language"}
 _OPERATORS = {"and", "or", "not", "andnot", "andmaybe", "to"}
+# Chinese input methods type a full-width colon (U+FF1A): `標題<U+FF1A>預算` names the title
+# just as `標題:預算` does.
+_FULL_WIDTH_FIELD = re.compile(
+    r"(?<!\w)("
+    + "|".join(
+        map(re.escape, [*NAMEABLE_FIELDS, *(a for names in FIELD_ALIASES.values() for a in names)])
+    )
+    + r")\s*\uff1a",
+    re.IGNORECASE,
+)
 _WORD_CHAR = re.compile(r"\w")
 _SUGGESTABLE = re.compile(r"(?<![\w:])([^\W\d_]{3,})(?![\w:*?])")
 
@@ -79,7 +87,7 @@ def sanitise(raw: str | None) -> Sanitised:
     """Clean the typed text: no control characters, at most 500 characters, balanced quotes."""
     text, removed = strip_control(raw or "")
     notices = [_l("Characters that are not text were removed from your search.")] if removed else []
-    text = " ".join(text.split())
+    text = " ".join(_FULL_WIDTH_FIELD.sub(r"\1:", text).split())
     if len(text) > MAX_QUERY_LENGTH:
         text = text[:MAX_QUERY_LENGTH].rsplit(" ", 1)[0] or text[:MAX_QUERY_LENGTH]
         notices.append(
@@ -136,7 +144,7 @@ class IdeaQueryParser(QueryParser):
     """Whoosh syntax over the idea fields, with stem alternatives kept as alternatives."""
 
     def __init__(self, schema):
-        super().__init__(None, schema, group=AndGroup)
+        super().__init__(DEFAULT_FIELD, schema, group=AndGroup)
         self.remove_plugin_class(EveryPlugin)  # `*:*` would match every idea
         self.remove_plugin_class(RangePlugin)  # term ranges expand without bound
         self.remove_plugin_class(FieldsPlugin)
@@ -144,7 +152,6 @@ class IdeaQueryParser(QueryParser):
             [
                 FieldsPlugin(remove_unknown=True),
                 FieldAliasPlugin(FIELD_ALIASES),
-                MultifieldPlugin(TEXT_FIELDS, fieldboosts=FIELD_BOOSTS),
             ]
         )
         self.phraseclass = make_phrase

@@ -42,7 +42,6 @@ class SearchPage:
     notices: list = field(default_factory=list)
     problem: str | None = None
     suggestion: str | None = None
-    total_capped: bool = False
 
     @property
     def pages(self) -> int:

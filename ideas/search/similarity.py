@@ -9,11 +9,15 @@ from ideas.search.querying import strip_control
 
 TITLE_CHARS, BODY_CHARS = 300, 3000
 BODY_TERMS = 4
-MAX_WORDS, MIN_WORDS = 6, 3
-# A word in more than this share of ideas' titles (or texts), and in more than COMMON_MIN
-# of them, is left out: it says little about duplicates and has the longest posting list.
-COMMON_SHARE, COMMON_MIN = 0.02, 50
-CANDIDATES = 4  # fetch this many times the limit, then keep those sharing enough words
+MAX_WORDS = 8
+# Candidates are found through the rarest words only (in at most RARE_SHARE of the ideas,
+# or RARE_MIN of them, up to SEARCHED of them): their posting lists are short, which keeps
+# the search fast at 100,000 ideas. Words in more than COMMON_SHARE of the ideas are not
+# counted at all: they say nothing about duplicates.
+RARE_SHARE, RARE_MIN, SEARCHED = 0.01, 50, 4
+SECOND_SHARE = 0.03
+COMMON_SHARE = 0.1
+CANDIDATES = 8  # fetch this many times the limit, then keep those sharing enough words
 
 
 @dataclass(frozen=True)
@@ -45,11 +49,11 @@ def _title_words(searcher, title: str) -> list[frozenset[str]]:
 
 
 def clauses_for(searcher, title: str, body: str) -> list[Clause]:
-    """The rarest words of the title (searched in titles) and of the body (in texts).
+    """The telling words of the title (looked up in titles) and body (in texts), rarest first.
 
     Duplicates show first in their titles, and titles are short, so their posting lists
     are too; a few key terms of the description (Whoosh's Bo1 model) add what the title
-    leaves out. Words no idea has are useless; the rarest few are kept.
+    leaves out. Words no idea has, and words in most ideas, are left out.
     """
     candidates = [
         Clause("title", texts, max(searcher.doc_frequency("title", t) for t in texts))
@@ -60,10 +64,21 @@ def clauses_for(searcher, title: str, body: str) -> list[Clause]:
             candidates.append(
                 Clause("text", frozenset([text]), searcher.doc_frequency("text", text))
             )
-    common = max(COMMON_SHARE * searcher.doc_count(), COMMON_MIN)
+    common = max(COMMON_SHARE * searcher.doc_count(), RARE_MIN)
     present = sorted((c for c in candidates if c.frequency), key=lambda c: c.frequency)
-    kept = [c for c in present if c.frequency <= common][:MAX_WORDS]
-    return kept if len(kept) >= MIN_WORDS else present[:MIN_WORDS]
+    return [c for c in present if c.frequency <= common][:MAX_WORDS]
+
+
+def _searched(searcher, clauses: list[Clause]) -> list[Clause]:
+    """The clauses to find candidates with: the rare ones, and at least the two rarest."""
+    rare = max(RARE_SHARE * searcher.doc_count(), RARE_MIN)
+    searched = [c for c in clauses if c.frequency <= rare][:SEARCHED]
+    if len(searched) >= 2:
+        return searched
+    # Ranking by one word leaves the order among its ideas to chance; a second word (if it
+    # is not too common) puts the ideas that have both first.
+    second = max(SECOND_SHARE * searcher.doc_count(), RARE_MIN)
+    return clauses[:1] + [c for c in clauses[1:2] if c.frequency <= second]
 
 
 def _shared_words(searcher, clauses: list[Clause], docnums: list[int]) -> dict[int, int]:
@@ -108,10 +123,13 @@ def similar_ids(searcher, title: str, body: str, limit: int, exclude_id: int | N
         return []
     needed = 1 if len(clauses) < 3 else 2
     mask = wq.Term("id", str(exclude_id)) if exclude_id is not None else None
-    # The top-N search skips ideas that cannot make the list (Whoosh's block-max scoring).
-    results = searcher.search(
-        wq.Or([clause.query() for clause in clauses]), limit=limit * CANDIDATES, mask=mask
-    )
+    query = wq.Or([clause.query() for clause in _searched(searcher, clauses)])
+    results = searcher.search(query, limit=limit * CANDIDATES, mask=mask)
     hits = [(hit.docnum, int(hit["id"])) for hit in results]
+    # Every telling word counts towards "shares enough words", common ones included.
     shared = _shared_words(searcher, clauses, [docnum for docnum, _ in hits])
-    return [idea_id for docnum, idea_id in hits if shared[docnum] >= needed][:limit]
+    ranked = sorted(
+        ((docnum, idea_id) for docnum, idea_id in hits if shared[docnum] >= needed),
+        key=lambda hit: -shared[hit[0]],  # stable: ties keep the search's order
+    )
+    return [idea_id for _, idea_id in ranked][:limit]

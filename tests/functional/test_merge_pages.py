@@ -216,3 +216,15 @@ def test_merge_link_for_staff_on_ideas_that_can_merge(app, client, auth, make_id
         parse(client.get(f"/ideas/{idea.id}").text).find("a", href=f"/ideas/{idea.id}/merge")
         is None
     )
+
+
+def test_a_target_in_the_link_fills_the_form_and_changes_nothing(app, client, auth, make_idea):
+    duplicate, target = make_idea(), make_idea()
+    auth.as_role(Role.SECRETARIAT)
+
+    page = parse(client.get(f"/ideas/{duplicate.id}/merge?target={target.id}").text)
+    ignored = parse(client.get(f"/ideas/{duplicate.id}/merge?target=abc").text)
+
+    assert page.one(id="target").get("value") == str(target.id)
+    assert ignored.one(id="target").get("value") in (None, "")
+    assert _state(app, duplicate.id)[0][:2] == (Stage.PROPOSED, None)

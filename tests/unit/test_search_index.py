@@ -266,3 +266,12 @@ def test_similar_ideas_leave_out_hidden_ideas(author, make_user):
     hide_content(make_user(role=Role.SECRETARIAT), idea, reason=REASON)
     db.session.commit()
     assert similar("Electric vehicle chargers") == []
+
+
+def test_a_full_width_colon_names_a_field_like_a_colon(author):
+    post(author, "預算透明化的建議", "公開預算資料。", language="zh_Hant_TW")
+    post(author, "資料開放的建議", "預算編列的說明。", language="zh_Hant_TW")
+    # Only the first idea has 預算 in its title; the second has it in its description.
+    assert titles("標題：預算") == ["預算透明化的建議"]
+    assert titles("title：預算") == ["預算透明化的建議"]
+    assert sorted(titles("預算")) == ["資料開放的建議", "預算透明化的建議"]

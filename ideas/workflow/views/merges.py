@@ -1,6 +1,6 @@
 """Workflow pages: merging a duplicate into another idea, and the idea page's merge panel."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -52,6 +52,9 @@ def merge_idea(idea_id: int):
     if not can_merge(current_user, duplicate):
         abort(403)
     form, target, confirming = MergeForm(), None, False
+    if request.method == "GET":
+        # "Possible duplicates" links here with the target already chosen.
+        form.target.data = request.args.get("target", type=int)
     if form.validate_on_submit():
         target = db.session.get(Idea, form.target.data)
         try:
