@@ -54,6 +54,14 @@ class Config:
     # A search running longer than this many seconds stops and shows what it found.
     SEARCH_TIME_LIMIT = float(os.environ.get("SEARCH_TIME_LIMIT", "1.0"))
 
+    # Rate limits (Flask-Limiter): counts kept in this process's memory by default; set
+    # redis://host:6379/0 so that every worker and host shares them.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    # Reverse proxies in front of the app that set X-Forwarded-For (0: trust none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
     LANGUAGES = ("en", "fr", "zh_Hant_TW")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("IDEAS_TIMEZONE", "UTC")
@@ -81,3 +89,7 @@ class TestConfig(Config):
     IDEAS_PER_PAGE = 5
     GROUPS_PER_PAGE = 5
     PROPAGATE_EXCEPTIONS = False
+    # Most tests sign in and post far more often than a person could; the rate-limit
+    # tests turn limits back on for themselves.
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"

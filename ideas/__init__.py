@@ -60,7 +60,7 @@ def register_extensions(app: Flask) -> None:
     import ideas.models  # noqa: F401 - every model registered before first use
     from ideas.accounts.services import load_user
     from ideas.accounts.views import redirect_to_sign_in
-    from ideas.extensions import babel, csrf, db, login_manager, migrate
+    from ideas.extensions import babel, csrf, db, limiter, login_manager, migrate
     from ideas.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -70,7 +70,22 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(redirect_to_sign_in)
+    limiter.init_app(app)
+    _trust_proxies(app)
     _register_sqlite_pragmas(app)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client address and scheme from X-Forwarded-* set by our own proxies only.
+
+    With no trusted proxy (the default) those headers are ignored: anyone could send them,
+    and rate limits keyed on a forged address would be worthless.
+    """
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _register_sqlite_pragmas(app: Flask) -> None:

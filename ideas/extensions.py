@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and bound to the app in create_app."""
 
+from flask import request
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,3 +31,13 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def client_address() -> str:
+    """The client's IP address; behind trusted proxies ProxyFix has already set it."""
+    return request.remote_addr or "unknown"
+
+
+# Limits are declared on the views; storage comes from RATELIMIT_STORAGE_URI (memory for
+# the embedded default, Redis when several workers or hosts must share the counts).
+limiter = Limiter(key_func=client_address)

@@ -6,6 +6,7 @@ from ideas.board.models import Comment, Follow, Idea, Theme, Vote
 from ideas.groups.models import Group, GroupKind, Membership
 from ideas.moderation.models import Flag, FlagStatus
 from ideas.notifications.models import Notification
+from ideas.reports.models import PublishedReport
 from ideas.workflow.models import (
     Assessment,
     ExpertAssignment,
@@ -37,6 +38,7 @@ __all__ = [
     "OfficialResponse",
     "Pilot",
     "PilotOutcome",
+    "PublishedReport",
     "Recommendation",
     "Role",
     "Stage",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, true
+from sqlalchemy import CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideas.dbtypes import enum_column
@@ -56,10 +57,19 @@ class Department(LocalizedNameMixin, db.Model):
     name_fr: Mapped[str | None] = mapped_column(String(200))
     name_zh: Mapped[str | None] = mapped_column(String(200))
     level: Mapped[GovernmentLevel] = mapped_column(enum_column(GovernmentLevel, "government_level"))
+    # Staff in the department, where known: dashboards then show participation per head.
+    headcount: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("headcount > 0", name="headcount_positive"),)
 
     def __repr__(self) -> str:
         return f"<Department {self.id} {self.name_en!r}>"
+
+
+def new_session_token() -> str:
+    """A fresh random value for User.session_token."""
+    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, db.Model):
@@ -78,6 +88,12 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.MEMBER)
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session and remember-me cookie: replacing it signs the person out
+    # everywhere (sign out, password change, "sign out everywhere", account deletion).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # Set when the person deleted their account: the row stays, anonymised, so their
+    # ideas and comments keep an author ("former member") and their votes keep counting.
+    deleted_at: Mapped[datetime | None] = mapped_column()
 
     department: Mapped[Department | None] = relationship(lazy="joined")
 

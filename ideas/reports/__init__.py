@@ -1,0 +1,1 @@
+"""Progress reports: what a period heard, moved, piloted and implemented; publishable."""
