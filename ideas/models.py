@@ -3,10 +3,10 @@
 from ideas.accounts.models import Department, GovernmentLevel, Role, User
 from ideas.audit.models import AuditEntry
 from ideas.board.models import Comment, Follow, Idea, Theme, Vote
+from ideas.dashboard.models import PublishedReport
 from ideas.groups.models import Group, GroupKind, Membership
 from ideas.moderation.models import Flag, FlagStatus
 from ideas.notifications.models import Notification
-from ideas.reports.models import PublishedReport
 from ideas.workflow.models import (
     Assessment,
     ExpertAssignment,

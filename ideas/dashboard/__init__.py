@@ -1,0 +1,1 @@
+"""Executive dashboards, progress reports and open-data exports."""

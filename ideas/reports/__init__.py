@@ -1,1 +1,0 @@
-"""Progress reports: what a period heard, moved, piloted and implemented; publishable."""
