@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from ideas.accounts.views import bp as accounts_bp
     from ideas.audit.views import bp as audit_bp
     from ideas.board.views import bp as board_bp
+    from ideas.dashboard.views import bp as dashboard_bp
     from ideas.groups.views import bp as groups_bp
     from ideas.main.views import bp as main_bp
     from ideas.moderation.views import bp as moderation_bp
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         audit_bp,
         search_bp,
+        dashboard_bp,
     ):
         app.register_blueprint(blueprint)
 
