@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= $(or $(IDEAS_PORT),5000)
 export FLASK_APP := wsgi.py
 
-.PHONY: help install run db-upgrade seed test test-sqlite test-postgresql lint db-check i18n lock clean
+.PHONY: help install run db-upgrade seed test test-sqlite test-postgresql lint db-check i18n lock clean bench bench-smoke
 
 help:
 	@echo "make run    install, migrate, seed demo data, serve on http://127.0.0.1:$(PORT)"
@@ -58,7 +58,30 @@ test-sqlite: install
 test-postgresql: install
 	IDEAS_TEST_DB=postgresql $(BIN)/python -m pytest -n 2 -q
 
-test: lint db-check test-sqlite test-postgresql
+# The HTTP benchmark harness on a tiny data set: proves it runs, asserts nothing about speed.
+bench-smoke: install
+	$(BIN)/python bench/run.py --smoke
+
+test: lint db-check test-sqlite test-postgresql bench-smoke
+
+# The full benchmark (long: run by hand): data sets of 10,000 and 100,000 ideas on SQLite
+# and PostgreSQL, made once into $(BENCH_DIR) and reused, then the table in
+# docs/performance.md. BENCH_SIZES=10000 for a shorter run.
+BENCH_DIR ?= /tmp/ideas-bench
+BENCH_SIZES ?= 10000 100000
+BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432
+bench: install
+	@mkdir -p $(BENCH_DIR)
+	@for n in $(BENCH_SIZES); do \
+	  for db in sqlite postgresql; do \
+	    if [ $$db = sqlite ]; then url=sqlite:///$(BENCH_DIR)/s$$n.db; else url=$(BENCH_PG)/ideas_bench_$$n; fi; \
+	    [ -f $(BENCH_DIR)/made-$$db-$$n ] || { $(BIN)/python bench/generate.py --database-url $$url \
+	      --search-dir $(BENCH_DIR)/index-$$db-$$n --ideas $$n --fresh --check && touch $(BENCH_DIR)/made-$$db-$$n; } || exit 1; \
+	    $(BIN)/python bench/run.py --database-url $$url --search-dir $(BENCH_DIR)/index-$$db-$$n \
+	      --label $$db-$$n || exit 1; \
+	  done; \
+	done
+	$(BIN)/python bench/run.py --markdown-only
 
 # Extract every wrapped string into the template catalog, and update the catalogs that exist.
 i18n: install

@@ -192,8 +192,8 @@ def changed_then_indexed(app, index, idea_id: int) -> tuple[float, float]:
     return timed(index.index_ideas, [idea_id])
 
 
-def measure(app, rounds: int, seed: int) -> dict:
-    """Rebuild, then time searches, similar ideas and single-idea reindexing."""
+def measure(app, rounds: int, seed: int, rebuild: bool = True, reindex_runs: int = 200) -> dict:
+    """Rebuild (unless told not to), then time searches, similar ideas and reindexing."""
     from sqlalchemy import select
 
     from ideas.board.models import Idea
@@ -202,7 +202,7 @@ def measure(app, rounds: int, seed: int) -> dict:
 
     rng = random.Random(seed + 1)
     with app.app_context():
-        report = index.rebuild()
+        report = index.rebuild() if rebuild else None
         sample = list(db.session.scalars(select(Idea).where(Idea.hidden.is_(False)).limit(2000)))
         titles = [
             (idea.title, idea.body[:400]) for idea in rng.sample(sample, min(200, len(sample)))
@@ -224,22 +224,24 @@ def measure(app, rounds: int, seed: int) -> dict:
             # Members type a shorter or reworded version of an existing title.
             typed = " ".join(words[: max(3, len(words) - 2)]) if len(words) > 3 else title[:-2]
             similar.append(timed(index.similar, typed, body[:200] if i % 2 else ""))
-        for i in range(min(rounds, 200)):
+        for i in range(min(rounds, reindex_runs)):
             reindex.append(changed_then_indexed(app, index, ids[(i * 7919) % len(ids)]))
     with app.app_context():
         report_size = index._store().size_bytes()
 
     def p(values, pct, which=0):
-        return round(percentile([v[which] for v in values], pct), 1)
+        return round(percentile([v[which] for v in values], pct), 1) if values else None
 
     return {
-        "rebuild_seconds": round(report.seconds, 1),
-        "indexed_documents": report.documents,
+        "rebuild_seconds": round(report.seconds, 1) if report else None,
+        "indexed_documents": report.documents if report else None,
         "index_bytes": report_size,
         "search_p50_ms": p(search, 50),
         "search_p95_ms": p(search, 95),
         "search_p95_cpu_ms": p(search, 95, 1),
+        "search_p50_cpu_ms": p(search, 50, 1),
         "search_p95_by_sort_ms": {s: p(v, 95) for s, v in by_sort.items()},
+        "search_p95_cpu_by_sort_ms": {s: p(v, 95, 1) for s, v in by_sort.items()},
         "similar_p50_ms": p(similar, 50),
         "similar_p95_ms": p(similar, 95),
         "similar_p95_cpu_ms": p(similar, 95, 1),
@@ -261,6 +263,12 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="reuse the database in --workdir (no insert)"
     )
+    parser.add_argument(
+        "--keep-index", action="store_true", help="with --reuse: search the existing index"
+    )
+    parser.add_argument(
+        "--reindex-runs", type=int, default=200, help="0 leaves the index unchanged"
+    )
     args = parser.parse_args()
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="ideas-search-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -269,7 +277,8 @@ def main() -> None:
     started = time.perf_counter()
     rows = {} if args.reuse else insert_rows(app, args.ideas, args.seed)
     insert_seconds = time.perf_counter() - started
-    results = measure(app, args.rounds, args.seed)
+    rebuild = not (args.reuse and args.keep_index)
+    results = measure(app, args.rounds, args.seed, rebuild, args.reindex_runs)
     import whoosh
 
     print(json.dumps({

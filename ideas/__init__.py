@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from config import Config
+from ideas.security.production import check_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,11 +22,16 @@ def create_app(config: type[Config] | None = None) -> Flask:
     )
     app.config.from_object(config or Config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    check_environment(app)  # before a missing SECRET_KEY is filled in from the instance
     _resolve_instance_defaults(app)
 
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
+    register_rate_limits(app)
+    register_access_control(app)
     register_errorhandlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
     register_cli(app)
     return app
@@ -89,13 +95,25 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _register_sqlite_pragmas(app: Flask) -> None:
-    """Turn on foreign keys and WAL for SQLite, which has both off by default."""
+    """Set SQLite's durability and concurrency pragmas on every new connection.
+
+    SQLite keeps these per connection, not in the file (except WAL), so a pool connection
+    opened later would otherwise run with foreign keys off and no busy timeout.
+    `busy_timeout` comes first so that switching to WAL waits for a lock held by another
+    worker instead of failing. Write transactions begin IMMEDIATE (see
+    `_begin_immediate_before_read_for_update`), so a second writer waits, then proceeds.
+    """
     from sqlalchemy import event
 
     from ideas.extensions import db
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
+    synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
+    if synchronous not in SQLITE_SYNCHRONOUS_LEVELS:
+        allowed = ", ".join(SQLITE_SYNCHRONOUS_LEVELS)
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {allowed}, not {synchronous}")
+    busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     with app.app_context():
         engine = db.engine
@@ -103,18 +121,58 @@ def _register_sqlite_pragmas(app: Flask) -> None:
     @event.listens_for(engine, "connect")
     def _set_pragmas(dbapi_connection, _record):  # pragma: no cover - exercised by SQLite runs
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout:d}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # Set after WAL: FULL syncs the WAL at every commit, so an acknowledged write
+        # survives a power cut; NORMAL may lose the last commits but never corrupts.
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
+        # The driver opens a transaction only before an INSERT/UPDATE/DELETE (reads run
+        # outside one, so they never hold a lock); make that BEGIN take the write lock.
+        dbapi_connection.isolation_level = "IMMEDIATE"
         # SQLite's lower() folds ASCII only; case-insensitive name checks and searches
         # need É to match é as they do on PostgreSQL (no index uses lower()).
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+    event.listen(engine, "before_cursor_execute", _begin_immediate_before_read_for_update)
+
+
+def _begin_immediate_before_read_for_update(conn, cursor, statement, _params, context, _many):
+    """On SQLite, open the write transaction before a read that decides a write.
+
+    A service that reads in order to write locks the rows with `with_for_update()`, which
+    PostgreSQL honours and SQLite ignores. Left alone, SQLite would run that read outside
+    any transaction and a concurrent action could change the row before ours writes (two
+    clicks of one member both undoing the same vote). So such a read, and a SAVEPOINT
+    (only ever taken around writes), first BEGIN IMMEDIATE: the second writer waits for
+    the first to commit (busy_timeout), then reads fresh rows. Only these take the lock
+    early; plain reads never do, so pages in other workers are never queued behind
+    writers, and slow work before a write (a password hash) does not hold the lock.
+    """
+    driver = conn.connection.driver_connection
+    if driver.in_transaction:
+        return
+    compiled_statement = getattr(getattr(context, "compiled", None), "statement", None)
+    reads_for_update = getattr(compiled_statement, "_for_update_arg", None) is not None
+    if reads_for_update or statement.startswith("SAVEPOINT"):
+        cursor.execute("BEGIN IMMEDIATE")
+
+
+# Accepted values of SQLITE_SYNCHRONOUS, weakest to strongest.
+SQLITE_SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
 def _unicode_lower(value):
     """SQL lower() with Python's Unicode case folding, NULL staying NULL."""
     return None if value is None else str(value).lower()
+
+
+def register_url_converters(app: Flask) -> None:
+    """Bound `<int:...>` to what the database holds, so a huge id is a 404, not a 500."""
+    from ideas.web import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter
 
 
 def register_blueprints(app: Flask) -> None:
@@ -127,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
     from ideas.main.views import bp as main_bp
     from ideas.moderation.views import bp as moderation_bp
     from ideas.notifications.views import bp as notifications_bp
+    from ideas.privacy.views import bp as privacy_bp
     from ideas.search.views import bp as search_bp
     from ideas.workflow.views import bp as workflow_bp
 
@@ -141,13 +200,35 @@ def register_blueprints(app: Flask) -> None:
         audit_bp,
         search_bp,
         dashboard_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def register_rate_limits(app: Flask) -> None:
+    """Apply the rate limits of ideas/security/limits.py to their endpoints."""
+    from ideas.security.limits import register
+
+    register(app)
+
+
+def register_access_control(app: Flask) -> None:
+    """Refuse every request the access table (ideas/security/access.py) does not allow."""
+    from ideas.security.access import register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
     """Serve the site's own error pages."""
     from ideas.errors.handlers import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """Send the Content-Security-Policy and the other security headers on every response."""
+    from ideas.security.headers import register
 
     register(app)
 
@@ -162,7 +243,10 @@ def register_template_helpers(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """Add the operator commands (`flask users ...`, `flask seed-demo`)."""
     from ideas.accounts.cli import users_cli
+    from ideas.backup.cli import backup_command, restore_command
     from ideas.demo import seed_demo_command
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(seed_demo_command)

@@ -6,9 +6,13 @@ from urllib.parse import urlsplit
 
 from flask import request
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 
 from ideas.domain import DomainError
 from ideas.extensions import db
+
+# The largest value of a 32-bit INTEGER column (ids), on SQLite and PostgreSQL alike.
+MAX_DATABASE_INT = 2**31 - 1
 
 
 @contextmanager
@@ -56,3 +60,14 @@ def wants_json() -> bool:
         best == "application/json"
         and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
     )
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in our URLs: only numbers a database INTEGER column can hold.
+
+    Werkzeug's converter takes any number of digits; a larger one would reach the
+    database, which cannot compare it (SQLite raises OverflowError): a 500 instead of a 404.
+    """
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_DATABASE_INT, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

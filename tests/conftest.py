@@ -24,9 +24,10 @@ from ideas.accounts.models import Department, GovernmentLevel, Role, User
 from ideas.accounts.services import register_user
 from ideas.board.models import Theme
 from ideas.board.services import post_idea
-from ideas.extensions import db
+from ideas.extensions import db, limiter
 from ideas.groups.models import GroupKind
 from ideas.groups.services import create_group
+from tests.mail_server import mail_server  # noqa: F401 - the SMTP fixture, for every test
 
 BACKEND = os.environ.get("IDEAS_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("IDEAS_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -117,6 +118,9 @@ def wipe_database(application) -> None:
 def app(_app):
     """The app, with an empty database after the test; its config is restored after."""
     saved = dict(_app.config)
+    # Flask-Limiter's limiter is one object per process and takes `enabled` from the last
+    # app built (a test building a production-config app turns it on): follow this app's.
+    limiter.enabled = _app.config["RATELIMIT_ENABLED"]
     yield _app
     _app.config.clear()
     _app.config.update(saved)

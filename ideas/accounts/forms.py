@@ -88,3 +88,90 @@ class LanguageForm(FlaskForm):
     """The header's language switcher."""
 
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
+
+
+def _strip(value):
+    """A pasted or auto-completed address often ends in a space; the services trim too."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class ReauthenticateForm(FlaskForm):
+    """Type the password again before a sensitive change."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    """Change the password: the current one, then the new one twice."""
+
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a new password."))],
+        description=_l("At least 12 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(_l("Repeat your new password.")),
+            EqualTo("new_password", _l("The two passwords differ.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class PasswordResetRequestForm(FlaskForm):
+    """Ask for a password-reset link."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("Use at most 254 characters.")),
+        ],
+        filters=[_strip],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    """Choose a new password through a reset link."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a new password."))],
+        description=_l("At least 12 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(_l("Repeat your new password.")),
+            EqualTo("password", _l("The two passwords differ.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    """Move the account to another email address (confirmed by a link sent there)."""
+
+    email = EmailField(
+        _l("New work email"),
+        validators=[
+            DataRequired(_l("Enter your new work email address.")),
+            Email(_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=254, message=_l("Use at most 254 characters.")),
+        ],
+        filters=[_strip],
+        render_kw={"autocomplete": "email"},
+    )

@@ -99,8 +99,27 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        """Flask-Login refuses sign-in to deactivated accounts."""
-        return self.active
+        """Flask-Login refuses sign-in to deactivated and deleted accounts."""
+        return self.active and self.deleted_at is None
+
+    def get_id(self) -> str:
+        """The id kept in the session and remember cookie: the user id and session token.
+
+        `ideas.accounts.services.load_user` accepts it only while the token is current, so
+        replacing the token ends every session and remember cookie made before.
+        """
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def public_name(self) -> str:
+        """The name other people see: the display name, or "a former member" once deleted.
+
+        Every page that names a person goes through this (or treats the deleted like a
+        missing author), so an anonymised account reads the same everywhere.
+        """
+        if self.deleted_at is not None:
+            return str(_l("a former member"))
+        return self.display_name
 
     @property
     def is_staff(self) -> bool:
@@ -113,4 +132,4 @@ class User(UserMixin, db.Model):
         return self.role is Role.ADMIN
 
     def __repr__(self) -> str:
-        return f"<User {self.id} {self.email!r}>"
+        return f"<User {self.id}>"  # no email: reprs end up in logs and tracebacks

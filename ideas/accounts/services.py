@@ -1,5 +1,6 @@
 """Account rules: registration, authentication, profiles and roles."""
 
+import hmac
 import unicodedata
 
 from flask import current_app
@@ -7,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ideas.accounts.models import Department, Role, User
+from ideas.accounts.models import Department, Role, User, new_session_token
+from ideas.accounts.passwords import check_password_rules
 from ideas.audit.services import record
 from ideas.domain import DomainError
 from ideas.extensions import db
@@ -53,16 +55,6 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def check_password_rules(password: str) -> None:
-    """Refuse passwords outside the configured length bounds."""
-    low = current_app.config["PASSWORD_MIN_LENGTH"]
-    high = current_app.config["PASSWORD_MAX_LENGTH"]
-    if len(password) < low:
-        raise DomainError(_l("Use at least %(count)d characters.", count=low), field="password")
-    if len(password) > high:
-        raise DomainError(_l("Use at most %(count)d characters.", count=high), field="password")
-
-
 def get_user_by_email(email: str) -> User | None:
     """Find a user by email, ignoring case and surrounding spaces."""
     email = normalize_email(email)
@@ -71,12 +63,28 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the user for a session id, if it is still active."""
-    if not user_id.isdigit():
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the user for a session id ("id:token"), if it is still valid.
+
+    The id is refused when its session token is no longer the account's (the person signed
+    out, changed the password or signed out everywhere since), and when the account was
+    deactivated or deleted: every older session and remember cookie stops working at once.
+    """
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
         return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.is_active:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Replace the session token: every session and remember cookie of this user ends."""
+    user.session_token = new_session_token()
+    db.session.flush()
 
 
 def register_user(
@@ -130,18 +138,31 @@ def authenticate(email: str, password: str) -> User | None:
     """Return the active user with this email and password, else None (same cost either way)."""
     user = get_user_by_email(email)
     method = current_app.config["PASSWORD_HASH_METHOD"]
-    if user is None or not user.active:
+    if user is None or not user.is_active:  # unknown, deactivated or deleted
         if method not in _DUMMY_HASH:
             _DUMMY_HASH[method] = generate_password_hash("not-a-password", method=method)
         check_password_hash(_DUMMY_HASH[method], password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None
+    rehash_if_outdated(user, password)
+    return user
+
+
+def verify_password(actor: User, password: str) -> bool:
+    """True if this is the actor's password (re-authentication); upgrades an old hash."""
+    if not actor.is_active or not check_password_hash(actor.password_hash, password):
+        return False
+    rehash_if_outdated(actor, password)
+    return True
+
+
+def rehash_if_outdated(user: User, password: str) -> None:
+    """Re-hash a just-verified password when the configured method or cost has changed."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
     if not user.password_hash.startswith(_hash_prefix(method) + "$"):
-        # The configured cost changed since this hash was made: upgrade it now.
         user.password_hash = hash_password(password)
         db.session.flush()
-    return user
 
 
 def update_profile(

@@ -18,6 +18,9 @@ ACTION_LABELS = {
     "moderation.dismiss": _l("Reports dismissed"),
     "moderation.unhide": _l("Shown again by a moderator"),
     "user.set_role": _l("Role changed"),
+    "report.publish": _l("Progress report published"),
+    "account.delete": _l("Account deleted"),
+    "account.export": _l("Personal data downloaded"),
 }
 
 # Detail keys with a readable name; others are shown by their key.
@@ -48,6 +51,13 @@ DETAIL_LABELS = {
     "pilot": _l("Pilot started"),
     "pilot_outcome": _l("Pilot outcome"),
     "pilot_findings": _l("Pilot findings"),
+    "period_start": _l("Period start"),
+    "period_end": _l("Period end"),
+    "title": _l("Title"),
+    "by_administrator": _l("Deleted by an administrator"),
+    "follows": _l("Follows removed"),
+    "groups": _l("Group memberships removed"),
+    "notifications": _l("Notifications removed"),
 }
 
 

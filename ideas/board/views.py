@@ -33,7 +33,7 @@ from ideas.board.services import (
     my_votes,
     post_comment,
     post_idea,
-    ranked_ideas,
+    ranked_page,
     unfollow_idea,
     visible_comments,
 )
@@ -68,14 +68,23 @@ def parse_sort(args) -> str:
     return sort if sort in SORT_COLUMNS else DEFAULT_SORT
 
 
+def page_arguments(args) -> dict:
+    """The ranked list's page size and position from the query string (?after=, ?before=)."""
+    number = args.get("page", type=int)
+    return {
+        "per_page": current_app.config["IDEAS_PER_PAGE"],
+        "after": args.get("after", "")[:80] or None,
+        "before": args.get("before", "")[:80] or None,
+        "number": number if number and number > 0 else 1,
+    }
+
+
 @bp.get("/ideas")
 @login_required
 def list_ideas():
     """The ranked list with its sorts and filters, paginated."""
     sort, filters = parse_sort(request.args), parse_filters(request.args)
-    page = db.paginate(
-        ranked_ideas(sort, filters), per_page=current_app.config["IDEAS_PER_PAGE"], error_out=False
-    )
+    page = ranked_page(sort, filters, **page_arguments(request.args))
     return render_template(
         "board/list.html",
         page=page,

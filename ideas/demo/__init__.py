@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ideas.accounts.models import Department, GovernmentLevel, Role, User
 from ideas.accounts.services import hash_password
-from ideas.board.models import Comment, Idea, Theme
+from ideas.board.models import Comment, Idea, Theme, Vote
 from ideas.board.ranking import hot_score
 from ideas.board.services import cast_vote, follow_idea, post_comment, post_idea
 from ideas.demo.content import COMMENTS, DEPARTMENTS, GROUPS, IDEA_SEEDS
@@ -134,11 +134,31 @@ def seed_demo(users_count: int = 50, ideas_count: int = 200, seed: int = 2020) -
             follow_idea(follower, idea)
     db.session.flush()
     run_workflow(rng, users, departments)
+    # A separate generator, so the dashboard's additions leave the rest of the demo as it was.
+    _liven_dashboard(random.Random(seed + 1), departments, now)
     return {
         "users": len(users),
         "ideas": db.session.scalar(select(func.count(Idea.id))),
         "comments": db.session.scalar(select(func.count(Comment.id))),
     }
+
+
+def _liven_dashboard(rng: random.Random, departments: list[Department], now) -> None:
+    """Headcounts for most departments, and votes spread over the weeks after each idea.
+
+    Votes cast through the service are stamped "now"; an executive signing in to the demo
+    should instead see weeks of activity, and participation per head where it is known.
+    """
+    for department in departments:
+        if rng.random() < 0.75:
+            # Teams taking part in the campaign, not whole departments: rates stay readable.
+            department.headcount = rng.choice([40, 60, 80, 120, 150, 200, 250, 400])
+    ideas = {idea.id: idea.created_at for idea in db.session.scalars(select(Idea))}
+    for vote in db.session.scalars(select(Vote)):
+        # Most votes come in the first days after posting, a few weeks later.
+        delay = timedelta(hours=rng.expovariate(1 / 120))
+        vote.created_at = vote.updated_at = min(ideas[vote.idea_id] + delay, now)
+    db.session.flush()
 
 
 @click.command("seed-demo")

@@ -3,6 +3,7 @@
 from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ideas.extensions import db
@@ -52,6 +53,11 @@ def reject_nul_bytes() -> None:
             abort(400)
 
 
+def _is_out_of_range(error: DataError) -> bool:
+    """True when the database refused a number too large for its column or expression."""
+    return isinstance(error.orig, OverflowError) or "out of range" in str(error.orig)
+
+
 def register(app: Flask) -> None:
     """Register the handlers on the app."""
     app.before_request(reject_nul_bytes)
@@ -70,6 +76,18 @@ def register(app: Flask) -> None:
         # Keep the exception's own headers besides its body, such as Allow on a 405.
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return body, code, headers
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def number_out_of_range(error: Exception):
+        # A number from the request (a page, an id in a filter or form) beyond what the
+        # database holds: SQLite raises OverflowError, PostgreSQL "out of range". That is a
+        # bad request, answered in one place for every parser; any other DataError is a bug.
+        if isinstance(error, DataError) and not _is_out_of_range(error):
+            return unexpected_error(error)
+        db.session.rollback()
+        app.logger.warning("Number out of range refused: %s", error)
+        return render_error(400)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from ideas.accounts.forms import department_options
 from ideas.accounts.models import Department
-from ideas.board.services import SORT_LABELS, IdeaFilters, my_votes, ranked_ideas
-from ideas.board.views import parse_sort
+from ideas.board.services import SORT_LABELS, IdeaFilters, my_votes, ranked_page
+from ideas.board.views import page_arguments, parse_sort
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
 from ideas.forms import ActionForm
@@ -80,11 +80,7 @@ def show_group(slug: str):
     """The group's ranked ideas and its first members."""
     group = _group_or_404(slug)
     sort = parse_sort(request.args)
-    page = db.paginate(
-        ranked_ideas(sort, IdeaFilters(group_id=group.id)),
-        per_page=current_app.config["IDEAS_PER_PAGE"],
-        error_out=False,
-    )
+    page = ranked_page(sort, IdeaFilters(group_id=group.id), **page_arguments(request.args))
     members = db.session.scalars(group_members(group).limit(MEMBERS_ON_GROUP_PAGE)).all()
     return render_template(
         "groups/show.html",

@@ -21,7 +21,9 @@ from ideas.moderation.services import (
     open_item_count,
     unhide_content,
 )
+from ideas.moderation.voting_report import PERIODS, suspicious_voting
 from ideas.web import attach_error, transaction
+from ideas.workflow.permissions import is_staff
 
 bp = Blueprint("moderation", __name__)
 bp.add_app_template_global(can_flag, "can_flag")
@@ -151,3 +153,17 @@ def review_comment(comment_id: int):
     """Review the reports on a comment and decide."""
     comment = db.get_or_404(Comment, comment_id)
     return _review(comment.idea, comment)
+
+
+@bp.get("/moderation/voting")
+@login_required
+def suspicious_votes():
+    """Read-only report of voting bursts (new accounts, one department, one account)."""
+    if not is_staff(current_user):
+        abort(403)
+    days = request.args.get("days", PERIODS[0], type=int)
+    if days not in PERIODS:
+        days = PERIODS[0]
+    return render_template(
+        "moderation/suspicious_votes.html", report=suspicious_voting(days), periods=PERIODS
+    )

@@ -72,7 +72,8 @@ def _after_commit(session: Session) -> None:
             with Session(bind=db.engine) as reader:
                 ids |= set(reader.scalars(select(Idea.id).where(Idea.author_id.in_(authors))))
     except Exception:
-        log.exception("could not list the ideas of renamed authors %s", sorted(authors))
+        # A count, not the ids: logs carry no identifiers of people.
+        log.exception("could not list the ideas of %d renamed author(s)", len(authors))
     index_ideas(ids)  # never raises
 
 

@@ -6,14 +6,11 @@ where a missing browser is a failure.
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.live_server import gunicorn
 
 CHROMIUM = os.environ.get("IDEAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,12 +22,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -47,36 +38,20 @@ def chromium_path():
 @pytest.fixture(scope="session")
 def live_server(_app, database_url, tmp_path_factory):
     """The app served by gunicorn on a free loopback port, on the test database."""
-    port = _free_port()
     env = {
-        **os.environ,
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "browser-test-secret",
+        # The test app's key: links that seed_site signs (password reset...) must verify.
+        "SECRET_KEY": _app.config["SECRET_KEY"],
         "PASSWORD_HASH_METHOD": _app.config["PASSWORD_HASH_METHOD"],
         "IDEAS_INSTANCE_PATH": str(tmp_path_factory.mktemp("live-instance")),
         "IDEAS_PER_PAGE": "5",
+        # The browser tests sign in dozens of times a minute from one address; the rate
+        # limits have their own tests (tests/security/test_rate_limits.py).
+        "RATELIMIT_ENABLED": "false",
     }
-    log = (tmp_path_factory.mktemp("live-log") / "gunicorn.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--threads", "4", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=1)  # noqa: S310 - loopback only
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"gunicorn did not start; see {log.name}") from None
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    log_path = tmp_path_factory.mktemp("live-log") / "gunicorn.log"
+    with gunicorn(env, log_path, workers=1, threads=4) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

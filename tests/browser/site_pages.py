@@ -17,8 +17,16 @@ from flask import Flask, url_for
 from config import Config
 from ideas.accounts.models import Department, GovernmentLevel, Role, User
 from ideas.accounts.services import register_user
+from ideas.accounts.tokens import (
+    EMAIL_CHANGE_SALT,
+    REGISTER_SALT,
+    RESET_SALT,
+    account_fingerprint,
+    make_token,
+)
 from ideas.board.models import Theme
 from ideas.board.services import cast_vote, follow_idea, post_comment, post_idea
+from ideas.dashboard.reports import publish_report, report_filters
 from ideas.extensions import db
 from ideas.groups.models import GroupKind
 from ideas.groups.services import create_group, join_group
@@ -46,6 +54,12 @@ SKIPPED_ENDPOINTS = {
     "static": "stylesheets, scripts and images, not pages",
     "workflow.export_progress": "a CSV download, not an HTML page",
     "search.similar_ideas": "JSON for the idea form's similar-ideas hint, not a page",
+    "dashboard.progress_report_markdown": "a Markdown download, not an HTML page",
+    "dashboard.progress_report_csv": "a CSV download, not an HTML page",
+    "dashboard.published_report_markdown": "a Markdown download, not an HTML page",
+    "dashboard.published_report_csv": "a CSV download, not an HTML page",
+    "dashboard.export_ideas_csv": "a CSV download, not an HTML page",
+    "dashboard.export_ideas_json": "a JSON download, not an HTML page",
 }
 # Flask answers HEAD and OPTIONS for every GET route; only GET shows a page.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -64,6 +78,9 @@ class Site:
     own_ideas: dict[Role, int] = field(default_factory=dict)
     comments: dict[str, int] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
+    report_id: int = 0
+    # Emailed-link tokens, by endpoint (see `account_link_tokens`).
+    tokens: dict[str, str] = field(default_factory=dict)
 
 
 def _user(email: str, name: str, role: Role, locale: str, department=None) -> User:
@@ -160,12 +177,39 @@ def seed_site(app: Flask, locale: str) -> Site:
 
         for role, user in users.items():
             site.own_ideas[role] = idea(f"My own idea as {role.value}", by=user).id
+        # A published progress report of the last four weeks: everything above is in it.
+        period = report_filters({}, utcnow().date())
+        site.report_id = publish_report(staff, period, "Progress report, last four weeks").id
         db.session.commit()
+        site.tokens = account_link_tokens(member, author, department)
 
         site.users = {role: _detached(user) for role, user in users.items()}
         site.author_id = author.id
         site.groups = {"topic": group.slug, "department": dept_group.slug}
     return site
+
+
+def account_link_tokens(member: User, author: User, department: Department) -> dict[str, str]:
+    """Valid tokens for the pages opened from emailed links (needs an app context).
+
+    The reset link is the author's, who never signs in or out here (signing out would
+    spend it); the email-change link is the member's own, and only the member may open it.
+    The registration and email-change links name addresses already in use, so that tests
+    posting to every route (access, fuzzing) cannot change the shared site through them:
+    their pages show the same form, and their buttons then change nothing.
+    """
+    registration = {"e": author.email, "n": "New Person", "d": department.id, "l": "fr",
+                    "h": author.password_hash}  # fmt: skip
+    return {
+        "accounts.reset_password": make_token(
+            RESET_SALT, {"u": author.id, "f": account_fingerprint(author)}
+        ),
+        "accounts.confirm_registration": make_token(REGISTER_SALT, registration),
+        "accounts.confirm_email_change": make_token(
+            EMAIL_CHANGE_SALT,
+            {"u": member.id, "e": member.email, "f": account_fingerprint(member)},
+        ),
+    }
 
 
 def _detached(user: User) -> User:
@@ -181,6 +225,8 @@ def arguments(site: Site) -> dict[str, object]:
         "comment_id": site.comments["reported"],
         "slug": site.groups["topic"],
         "user_id": site.author_id,
+        "report_id": site.report_id,
+        "token": site.tokens.get("accounts.reset_password", ""),
     }
 
 
@@ -200,6 +246,7 @@ def endpoint_arguments(site: Site, role: Role | None) -> dict[str, list[dict]]:
         "moderation.flag_comment": [{"comment_id": site.comments["visible"]}],
         "groups.show_group": [{"slug": slug} for slug in site.groups.values()],
         "groups.list_members": [{"slug": site.groups["topic"]}],
+        **{endpoint: [{"token": token}] for endpoint, token in site.tokens.items()},
     }
 
 

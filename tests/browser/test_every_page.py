@@ -191,12 +191,12 @@ def test_a_route_with_an_unknown_argument_is_not_silently_left_out():
     """A new page whose address takes an argument we cannot fill fails the list loudly."""
     probe = Flask(__name__)
     probe.add_url_rule("/ideas/<int:idea_id>", "board.show_idea", lambda idea_id: "")
-    probe.add_url_rule("/probe/<token>", "probe_page", lambda token: token)
+    probe.add_url_rule("/probe/<riddle>", "probe_page", lambda riddle: riddle)
     site = Site(
         ideas=dict.fromkeys(("rich", "implemented", "piloted", "flagged"), 1),
         comments={"reported": 2, "visible": 2},
         groups={"topic": "a", "department": "b"},
         author_id=3,
     )
-    with pytest.raises(AssertionError, match=r"/probe/<token> takes \['token'\]"):
+    with pytest.raises(AssertionError, match=r"/probe/<riddle> takes \[.riddle.\]"):
         page_urls(probe, site, Role.MEMBER)

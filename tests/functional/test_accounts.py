@@ -86,11 +86,48 @@ def test_register_page_offers_departments_and_languages(client, make_department)
         assert page.one("label", **{"for": field}).text()
 
 
-def test_register_creates_account_signs_in_and_redirects(app, client, make_department):
+def _link_in(message, path_prefix: str) -> str:
+    """The path of the first link in an email's text that starts with path_prefix."""
+    match = re.search(
+        r"http://localhost(" + re.escape(path_prefix) + r"\S+)", message.get_content()
+    )
+    assert match, message.get_content()
+    return match.group(1)
+
+
+def _register_and_confirm(client, mail_server, data: dict, messages_before: int = 0):
+    """Register through the page, follow the emailed link, press the button."""
+    response = client.post("/register", data=data)
+    assert response.status_code == 302, response.text
+    assert response.location == "/register/sent"
+    message = mail_server.wait_for(messages_before + 1)[-1]
+    link = _link_in(message, "/register/confirm/")
+    assert client.get(link).status_code == 200
+    return client.post(link)
+
+
+def test_register_creates_account_after_the_emailed_link(app, client, make_department, mail_server):
     department = make_department("Health Canada", name_fr="Santé Canada")
     data = _registration(email="  Ada.Lovelace@Example.GC.ca ", department=str(department.id))
 
     response = client.post("/register", data=data)
+
+    # Nothing exists and nobody is signed in until the address's owner follows the link.
+    assert response.status_code == 302
+    assert response.location == "/register/sent"
+    assert _user_count(app) == 0
+    assert not _is_signed_in(client)
+    message = mail_server.wait_for(1)[0]
+    assert message["To"] == "ada.lovelace@example.gc.ca"
+    assert NEW_PASSWORD not in message.as_string()
+    assert message["Subject"] == "Terminez la création de votre compte Ideas"  # in French
+    link = _link_in(message, "/register/confirm/")
+
+    # Opening the link changes nothing (a mail scanner may open it); the button does.
+    page = client.get(link)
+    assert page.status_code == 200
+    assert _user_count(app) == 0
+    response = client.post(link)
 
     assert response.status_code == 302
     assert response.location == "/"
@@ -99,7 +136,6 @@ def test_register_creates_account_signs_in_and_redirects(app, client, make_depar
     assert user.department_id == department.id
     assert user.locale == "fr"
     assert user.role.value == "member"
-    assert user.password_hash != NEW_PASSWORD
     assert NEW_PASSWORD not in user.password_hash
     home = client.get("/")
     # The welcome is shown in the language just chosen (so only the name is checked).
@@ -108,30 +144,69 @@ def test_register_creates_account_signs_in_and_redirects(app, client, make_depar
     assert _is_signed_in(client)
 
 
-def test_register_welcomes_the_new_member_by_name(client):
-    client.post("/register", data=_registration(locale="en"))
+def test_registration_link_works_once(app, client, mail_server):
+    _register_and_confirm(client, mail_server, _registration(locale="en"))
+    link = _link_in(mail_server.messages[0], "/register/confirm/")
+    client.post("/sign-out")
+    again = client.post(link)
+    assert again.status_code == 302
+    assert _user_count(app) == 1
+    assert not _is_signed_in(client)
+    assert "This link was already used." in client.get("/sign-in").text
+
+
+@pytest.mark.parametrize("tamper", ["flip", "garbage", "other-salt"])
+def test_registration_link_must_be_ours(app, client, mail_server, tamper):
+    client.post("/register", data=_registration())
+    link = _link_in(mail_server.wait_for(1)[0], "/register/confirm/")
+    token = link.rsplit("/", 1)[1]
+    if tamper == "flip":
+        token = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    elif tamper == "garbage":
+        token = "not-a-token"
+    else:  # a password-reset token is signed with another salt
+        from itsdangerous import URLSafeTimedSerializer
+
+        token = URLSafeTimedSerializer(app.secret_key, salt="ideas.accounts.password-reset").dumps(
+            {"e": "ada.lovelace@example.gc.ca", "n": "Ada", "d": None, "l": "en", "h": "x"}
+        )
+    assert client.get(f"/register/confirm/{token}").status_code == 404
+    client.post(f"/register/confirm/{token}")
+    assert _user_count(app) == 0
+
+
+def test_registration_link_expires(app, client, mail_server):
+    client.post("/register", data=_registration())
+    link = _link_in(mail_server.wait_for(1)[0], "/register/confirm/")
+    app.config["EMAIL_LINK_MAX_AGE"] = -1  # every link is now older than allowed
+    assert client.get(link).status_code == 404
+    client.post(link)
+    assert _user_count(app) == 0
+
+
+def test_register_welcomes_the_new_member_by_name(client, mail_server):
+    _register_and_confirm(client, mail_server, _registration(locale="en"))
     flash = parse(client.get("/").text).one(class_="flash-success")
     assert flash.text() == "Welcome, Ada Lovelace. Your account is ready."
 
 
-def test_register_without_department_stores_none(app, client):
-    response = client.post("/register", data=_registration(locale="zh_Hant_TW"))
+def test_register_without_department_stores_none(app, client, mail_server):
+    response = _register_and_confirm(client, mail_server, _registration(locale="zh_Hant_TW"))
     assert response.status_code == 302
     user = _user(app, "ada.lovelace@example.gc.ca")
     assert user.department_id is None
     assert user.locale == "zh_Hant_TW"
 
 
-@pytest.mark.parametrize("length", [12, 128])
-def test_register_accepts_password_length_bounds(app, client, length):
-    password = "p" * length
-    response = client.post("/register", data=_registration(password=password, confirm=password))
-    assert response.status_code == 302
+@pytest.mark.parametrize("password", ["Pa55-word-12", "x" * 127 + "y"], ids=["12", "128"])
+def test_register_accepts_password_length_bounds(app, client, mail_server, password):
+    data = _registration(password=password, confirm=password)
+    assert _register_and_confirm(client, mail_server, data).status_code == 302
     assert _user_count(app) == 1
 
 
-def test_register_password_signs_in_later(app, client):
-    client.post("/register", data=_registration())
+def test_register_password_signs_in_later(app, client, mail_server):
+    _register_and_confirm(client, mail_server, _registration())
     client.post("/sign-out")
     assert not _is_signed_in(client)
     response = client.post(
@@ -236,28 +311,43 @@ def test_register_refuses_domain_outside_allowed_list(app, client):
         ("ada@canada.ca.evil.example", False),
     ],
 )
-def test_register_allowed_domains_include_subdomains_only(app, client, email, accepted):
+def test_register_allowed_domains_include_subdomains_only(
+    app, client, mail_server, email, accepted
+):
     app.config["ALLOWED_EMAIL_DOMAINS"] = ["canada.ca"]
     response = client.post("/register", data=_registration(email=email))
     assert response.status_code == (302 if accepted else 422)
-    assert _user_count(app) == (1 if accepted else 0)
+    assert len(mail_server.settle()) == (1 if accepted else 0)
 
 
 @pytest.mark.parametrize(
     "email", ["taken@example.gc.ca", "TAKEN@Example.GC.CA", "  Taken@example.gc.ca  "]
 )
-def test_register_refuses_duplicate_email_in_any_case(app, client, make_user, email):
-    existing = make_user(email="taken@example.gc.ca", display_name="First Owner")
-    data = _registration(email=email)
+def test_register_with_a_taken_email_answers_as_for_a_new_one(
+    app, client, make_user, mail_server, email
+):
+    existing = make_user(email="taken@example.gc.ca", display_name="First Owner", locale="fr")
+    fresh = app.test_client()
 
-    response = client.post("/register", data=data)
+    taken = client.post("/register", data=_registration(email=email), follow_redirects=True)
+    new = fresh.post(
+        "/register",
+        data=_registration(email="new.person@example.gc.ca"),
+    )
 
-    assert response.status_code == 422
-    page = parse(response.text)
-    assert field_error(page, "email") == "An account with this email already exists."
-    assert page.one(id="display_name").get("value") == "Ada Lovelace"
+    # The same page either way: nothing says the address already has an account.
+    assert taken.status_code == 200
+    assert taken.request.path == new.location == "/register/sent"
+    assert "already" not in taken.text
     assert _user_count(app) == 1
     assert _user(app, "taken@example.gc.ca").display_name == existing.display_name
+    # The owner is told instead, in their own language, with a way in; nothing is created.
+    messages = {m["To"]: m for m in mail_server.wait_for(2)}
+    reminder = messages["taken@example.gc.ca"]
+    assert reminder["Subject"] == "Vous avez déjà un compte Ideas"
+    assert "/register/confirm/" not in reminder.get_content()
+    assert "http://localhost/password-reset" in reminder.get_content()
+    assert "/register/confirm/" in messages["new.person@example.gc.ca"].get_content()
 
 
 def test_register_without_csrf_token_is_refused(app, client):
@@ -503,7 +593,7 @@ def test_sign_out_with_post_and_csrf(client, auth):
     response = client.post("/sign-out")
     assert response.status_code == 302
     assert response.location == "/"
-    assert "You are signed out." in client.get("/").text
+    assert "You are signed out on every device." in client.get("/").text
     assert not _is_signed_in(client)
 
 
@@ -703,9 +793,15 @@ PUBLIC_ENDPOINTS = {
     "static",
     "main.home",
     "main.set_language",
+    "privacy.policy",
     "accounts.register",
+    "accounts.registration_sent",
+    "accounts.confirm_registration",
     "accounts.sign_in",
     "accounts.sign_out",
+    "accounts.request_password_reset",
+    "accounts.password_reset_sent",
+    "accounts.reset_password",
 }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from ideas import create_app
 from ideas.accounts.models import Department, GovernmentLevel, User
 from ideas.extensions import db
+from ideas.security.access import ACCESS_TABLE, EVERYONE, SIGNED_IN
 from tests.conftest import PASSWORD, make_config
 from tests.functional.html_dom import parse
 
@@ -151,12 +152,16 @@ def test_wrong_method_gets_site_405_page(client, method, path):
 
 
 @pytest.fixture
-def crashing_app(app, client):
+def crashing_app(app, client, monkeypatch):
     """A second app on the same database with routes that fail in different ways.
 
     The shared app has served requests already, so Flask no longer lets routes be added
-    to it; this one is built by the same factory with the same configuration.
+    to it; this one is built by the same factory with the same configuration. Its test
+    routes are open to everyone in the access table, which refuses routes it does not list.
     """
+    for endpoint, method in (("boom", "GET"), ("boom_after_write", "POST")):
+        monkeypatch.setitem(ACCESS_TABLE, endpoint, {method: EVERYONE})
+    monkeypatch.setitem(ACCESS_TABLE, "boom_in_database", {"GET": SIGNED_IN})
     fresh = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"]))
     fresh.test_client_class = type(client)
 

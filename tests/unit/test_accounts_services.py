@@ -127,7 +127,7 @@ def test_domain_errors_outside_a_request_carry_a_readable_message(ctx):
 
 @pytest.mark.parametrize("length", [12, 13, 64, 128])
 def test_register_user_accepts_passwords_of_12_to_128(ctx, length):
-    password = "p" * length
+    password = ("Uncommon-pass-" * 10)[:length]
     user = register_user(f"jane{length}@example.gc.ca", "Jane Doe", password)
     assert check_password_hash(user.password_hash, password)
 
@@ -244,12 +244,12 @@ def test_authenticate_keeps_a_current_hash(ctx, make_user):
 
 def test_load_user_only_loads_active_users(ctx, make_user):
     user = make_user()
-    assert load_user(str(user.id)) is user
+    assert load_user(user.get_id()) is user
     assert load_user("not-a-number") is None
-    assert load_user(str(user.id + 1000)) is None
+    assert load_user(f"{user.id + 1000}:{user.session_token}") is None
     user.active = False
     db.session.flush()
-    assert load_user(str(user.id)) is None
+    assert load_user(user.get_id()) is None
 
 
 # --- update_profile and set_role ---------------------------------------------------------

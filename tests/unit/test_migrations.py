@@ -14,7 +14,8 @@ from tests.conftest import make_config, scratch_database
 EXPECTED_TABLES = {
     "alembic_version", "assessment", "audit_entry", "comment", "department",
     "expert_assignment", "flag", "follow", "group", "idea", "membership", "milestone",
-    "notification", "official_response", "pilot", "stage_change", "theme", "user", "vote",
+    "notification", "official_response", "pilot", "published_report", "stage_change", "theme",
+    "user", "vote",
 }  # fmt: skip
 
 

@@ -171,6 +171,15 @@ def test_filters_by_theme_group_department_stage_and_date(author, make_user, mak
     assert titles("shared", filters=SearchFilters(date_to=date(2020, 1, 1))) == []
 
 
+def test_filters_that_allow_no_idea_find_nothing_in_every_sort(author):
+    post(author, "Shared drive cleanup")
+    tomorrow = utcnow().date() + timedelta(days=1)
+    for sort in ("relevance", "votes", "newest"):
+        page = query("shared", filters=SearchFilters(date_from=tomorrow), sort=sort)
+        assert (page.total, page.results) == (0, [])
+        assert query("shared", sort=sort).total == 1
+
+
 def test_filter_by_department(make_user, make_department):
     department = make_department()
     post(make_user(department=department), "Shared vehicles pool")

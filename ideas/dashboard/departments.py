@@ -1,0 +1,110 @@
+"""Participation per department: people, ideas and implemented ideas, absolute and per head.
+
+People count in the department of their account; ideas count in the department copied
+onto them when posted. Rates per head appear only where a headcount is configured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ideas.accounts.models import Department, User
+from ideas.board.models import Idea
+from ideas.dashboard.figures import participant_ids
+from ideas.dashboard.filters import DashboardFilters
+from ideas.dashboard.summaries import DepartmentSummary
+from ideas.extensions import db
+from ideas.workflow.models import StageChange
+from ideas.workflow.stages import Stage
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    """One department's figures for the period."""
+
+    department: DepartmentSummary | None  # None: people and ideas with no department
+    participants: int
+    ideas: int
+    implemented: int
+
+    @property
+    def headcount(self) -> int | None:
+        """Staff in the department, where configured."""
+        return self.department.headcount if self.department is not None else None
+
+    @property
+    def participation_rate(self) -> float | None:
+        """Participants as a percentage of the headcount; None without a headcount."""
+        if not self.headcount:
+            return None
+        return 100.0 * self.participants / self.headcount
+
+    @property
+    def ideas_per_thousand(self) -> float | None:
+        """Ideas posted per 1,000 staff; None without a headcount."""
+        if not self.headcount:
+            return None
+        return 1000.0 * self.ideas / self.headcount
+
+
+def _grouped(query) -> dict[int | None, int]:
+    return {key: int(count) for key, count in db.session.execute(query).all()}
+
+
+def department_rows(filters: DashboardFilters) -> list[DepartmentRow]:
+    """A row per department with activity or a headcount, busiest first; the period applies."""
+    people = participant_ids(filters)
+    participants = _grouped(
+        select(User.department_id, func.count(User.id))
+        .join(people, people.c.user_id == User.id)
+        .group_by(User.department_id)
+    )
+    ideas = _grouped(
+        select(Idea.department_id, func.count(Idea.id))
+        .where(Idea.hidden.is_(False), *filters.idea_clauses())
+        .group_by(Idea.department_id)
+    )
+    implemented = _grouped(
+        select(Idea.department_id, func.count(func.distinct(StageChange.idea_id)))
+        .join(Idea, Idea.id == StageChange.idea_id)
+        .where(
+            Idea.hidden.is_(False),
+            *filters.scope_clauses(),
+            StageChange.to_stage == Stage.IMPLEMENTED,
+            *filters.datetime_clauses(StageChange.created_at),
+        )
+        .group_by(Idea.department_id)
+    )
+    query = select(Department)
+    if filters.department_id is not None:
+        query = query.where(Department.id == filters.department_id)
+    rows = []
+    for department in db.session.scalars(query):
+        key = department.id
+        row = DepartmentRow(
+            DepartmentSummary.of(department),
+            participants.get(key, 0),
+            ideas.get(key, 0),
+            implemented.get(key, 0),
+        )
+        if row.participants or row.ideas or row.implemented or department.headcount:
+            rows.append(row)
+    if filters.department_id is None and (
+        participants.get(None) or ideas.get(None) or implemented.get(None)
+    ):
+        rows.append(
+            DepartmentRow(
+                None, participants.get(None, 0), ideas.get(None, 0), implemented.get(None, 0)
+            )
+        )
+    rows.sort(
+        key=lambda row: (
+            row.department is None,
+            -row.participants,
+            -row.ideas,
+            row.department.name if row.department else "",
+        )
+    )
+    return rows

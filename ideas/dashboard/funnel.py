@@ -1,0 +1,194 @@
+"""The stage funnel: ideas reaching each stage, conversion, median days per stage, stuck ideas.
+
+The funnel follows a cohort: the ideas posted in the period (narrowed by department, theme
+and group). An idea "reached" a stage of the main path if its history ever took it there
+or further along, so every step of the funnel holds no more ideas than the one before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from ideas.board.models import Idea
+from ideas.dashboard.filters import DashboardFilters
+from ideas.dashboard.sqltime import as_float, days_between
+from ideas.dashboard.summaries import IdeaSummary
+from ideas.extensions import db
+from ideas.timeutil import utcnow
+from ideas.workflow.models import StageChange
+from ideas.workflow.stages import MAIN_PATH, Stage
+
+# Stages an idea can wait in for somebody to act; implemented, declined, on hold and
+# merged are endings (on hold is a deliberate pause, not a forgotten idea).
+WAITING_STAGES = (Stage.PROPOSED, Stage.UNDER_REVIEW, Stage.ASSESSED, Stage.PILOTED)
+SIDE_EXITS = (Stage.DECLINED, Stage.ON_HOLD, Stage.MERGED)
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """One stage of the main path: ideas that reached it, and conversion from the step before."""
+
+    stage: Stage
+    reached: int
+    conversion: float | None  # percent of the previous step's ideas; None for the first step
+    median_days: float | None  # median completed stay in the stage; None if no idea left it
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The funnel of a cohort, its side exits, and ideas stuck in a stage."""
+
+    steps: list[FunnelStep]
+    exits: dict[Stage, int]
+    exit_median_days: dict[Stage, float | None]
+    stuck: dict[Stage, int]
+    stuck_ideas: list[IdeaSummary]
+    stuck_days: int
+
+    @property
+    def stuck_total(self) -> int:
+        """Ideas stuck in any stage."""
+        return sum(self.stuck.values())
+
+
+def stuck_days() -> int:
+    """Days in one waiting stage after which an idea counts as stuck (DASHBOARD_STUCK_DAYS)."""
+    return int(current_app.config.get("DASHBOARD_STUCK_DAYS", 60))
+
+
+def _cohort(filters: DashboardFilters) -> list:
+    return [Idea.hidden.is_(False), *filters.idea_clauses()]
+
+
+def reached_counts(filters: DashboardFilters) -> dict[Stage, int]:
+    """How many ideas of the cohort reached each main-path stage (or went further)."""
+    rank = case(
+        *((StageChange.to_stage == stage, index) for index, stage in enumerate(MAIN_PATH)),
+        else_=0,
+    )
+    furthest = (
+        select(StageChange.idea_id, func.max(rank).label("furthest"))
+        .join(Idea, Idea.id == StageChange.idea_id)
+        .where(*_cohort(filters))
+        .group_by(StageChange.idea_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(furthest.c.furthest, func.count()).group_by(furthest.c.furthest)
+    ).all()
+    by_rank = {int(value): int(count) for value, count in rows}
+    cohort_size = db.session.scalar(select(func.count(Idea.id)).where(*_cohort(filters))) or 0
+    # An idea without any history row (imported data) still counts as proposed.
+    by_rank[0] = by_rank.get(0, 0) + cohort_size - sum(by_rank.values())
+    return {
+        stage: sum(count for value, count in by_rank.items() if value >= index)
+        for index, stage in enumerate(MAIN_PATH)
+    }
+
+
+def exit_counts(filters: DashboardFilters) -> dict[Stage, int]:
+    """How many ideas of the cohort are now declined, on hold or merged."""
+    rows = db.session.execute(
+        select(Idea.stage, func.count(Idea.id))
+        .where(*_cohort(filters), Idea.stage.in_(SIDE_EXITS))
+        .group_by(Idea.stage)
+    ).all()
+    counts = {stage: 0 for stage in SIDE_EXITS}
+    counts.update({Stage(stage): int(count) for stage, count in rows})
+    return counts
+
+
+def median_days_per_stage(filters: DashboardFilters) -> dict[Stage, float]:
+    """Median days the cohort's ideas spent in each stage, over completed stays only.
+
+    A stay starts with a history row and ends with the idea's next history row; the
+    median is the middle stay (or the mean of the two middle ones), found with window
+    functions that SQLite and PostgreSQL both have.
+    """
+    next_at = func.lead(StageChange.created_at).over(
+        partition_by=StageChange.idea_id, order_by=(StageChange.created_at, StageChange.id)
+    )
+    changes = (
+        select(
+            StageChange.to_stage.label("stage"),
+            StageChange.created_at.label("entered_at"),
+            next_at.label("left_at"),
+        )
+        .join(Idea, Idea.id == StageChange.idea_id)
+        .where(*_cohort(filters))
+        .subquery("changes")
+    )
+    stays = (
+        select(
+            changes.c.stage,
+            as_float(days_between(changes.c.left_at, changes.c.entered_at)).label("days"),
+        )
+        .where(changes.c.left_at.is_not(None))
+        .subquery("stays")
+    )
+    ranked = select(
+        stays.c.stage,
+        stays.c.days,
+        func.row_number().over(partition_by=stays.c.stage, order_by=stays.c.days).label("n"),
+        func.count().over(partition_by=stays.c.stage).label("size"),
+    ).subquery("ranked")
+    # Integer division: rows (size+1)/2 and (size+2)/2 are the middle one or two.
+    middle = ranked.c.n.in_([(ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2])
+    rows = db.session.execute(
+        select(ranked.c.stage, func.avg(ranked.c.days)).where(middle).group_by(ranked.c.stage)
+    ).all()
+    return {Stage(stage): float(days) for stage, days in rows}
+
+
+def stuck_ideas(filters: DashboardFilters, now: datetime | None = None, limit: int = 10):
+    """Ideas waiting in one stage longer than the stuck limit: counts per stage, oldest few.
+
+    Stuck is about now, so the period does not apply; department, theme and group do.
+    """
+    days = stuck_days()
+    since = (now or utcnow()) - timedelta(days=days)
+    clauses = [
+        Idea.hidden.is_(False),
+        *filters.scope_clauses(),
+        Idea.stage.in_(WAITING_STAGES),
+        Idea.stage_changed_at < since,
+    ]
+    rows = db.session.execute(
+        select(Idea.stage, func.count(Idea.id)).where(*clauses).group_by(Idea.stage)
+    ).all()
+    counts = {stage: 0 for stage in WAITING_STAGES}
+    counts.update({Stage(stage): int(count) for stage, count in rows})
+    oldest = [
+        IdeaSummary.of(idea)
+        for idea in db.session.scalars(
+            select(Idea).where(*clauses).order_by(Idea.stage_changed_at, Idea.id).limit(limit)
+        )
+    ]
+    return counts, oldest, days
+
+
+def build_funnel(filters: DashboardFilters, now: datetime | None = None) -> Funnel:
+    """The whole funnel section for the filters."""
+    reached = reached_counts(filters)
+    medians = median_days_per_stage(filters)
+    steps = []
+    previous = None
+    for stage in MAIN_PATH:
+        conversion = None
+        if previous is not None:
+            conversion = 100.0 * reached[stage] / previous if previous else None
+        steps.append(FunnelStep(stage, reached[stage], conversion, medians.get(stage)))
+        previous = reached[stage]
+    stuck, oldest, days = stuck_ideas(filters, now)
+    return Funnel(
+        steps=steps,
+        exits=exit_counts(filters),
+        exit_median_days={stage: medians.get(stage) for stage in SIDE_EXITS},
+        stuck=stuck,
+        stuck_ideas=oldest,
+        stuck_days=days,
+    )

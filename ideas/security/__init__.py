@@ -1,0 +1,1 @@
+"""Security: the deny-by-default access table and production start-up checks."""
