@@ -1,9 +1,13 @@
 """Account forms: registration, sign-in and profile."""
 
+from typing import NamedTuple
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ideas.accounts.services import list_departments
@@ -17,6 +21,74 @@ def department_options():
     """Departments for a chooser, by name in the active language, after "Not set"."""
     departments = sorted(list_departments(), key=lambda d: d.name.casefold())
     return options([(NONE_CHOICE, _("Not set")), *((d.id, d.name) for d in departments)])
+
+
+def _strip(value):
+    """A pasted or auto-completed address often ends in a space; the services trim too."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def work_email_field(label: LazyString, required: LazyString) -> UnboundField:
+    """An address to sign in with (registration, email change): valid, at most 254, trimmed."""
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(required),
+            Email(_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=254, message=_l("Use at most 254 characters.")),
+        ],
+        filters=[_strip],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class PasswordWording(NamedTuple):
+    """What the new-password pair says: its two labels and the messages for an empty one."""
+
+    label: LazyString
+    required: LazyString
+    repeat_label: LazyString
+    repeat_required: LazyString
+
+
+# Changing or resetting a password asks for a "new" one; registering asks for the first.
+NEW_PASSWORD = PasswordWording(
+    _l("New password"),
+    _l("Choose a new password."),
+    _l("Repeat the new password"),
+    _l("Repeat your new password."),
+)
+FIRST_PASSWORD = PasswordWording(
+    _l("Password"),
+    _l("Choose a password."),
+    _l("Repeat password"),
+    _l("Repeat your password."),
+)
+
+
+def new_password_fields(
+    name: str = "password", wording: PasswordWording = NEW_PASSWORD
+) -> tuple[UnboundField, UnboundField]:
+    """A new password and its repetition, which must match; `name` is the first one's name.
+
+    Registration, password change and password reset all ask for the pair; the strength
+    rules live in the services, so the fields only check that both are filled in and match.
+    """
+    password = PasswordField(
+        wording.label,
+        validators=[DataRequired(wording.required)],
+        description=_l("At least 12 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        wording.repeat_label,
+        validators=[
+            DataRequired(wording.repeat_required),
+            EqualTo(name, _l("The two passwords differ.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
 
 
 class ProfileForm(FlaskForm):
@@ -41,31 +113,8 @@ class ProfileForm(FlaskForm):
 class RegisterForm(ProfileForm):
     """Create an account."""
 
-    email = EmailField(
-        _l("Work email"),
-        validators=[
-            DataRequired(_l("Enter your work email address.")),
-            Email(_l("Enter a valid email address."), check_deliverability=False),
-            Length(max=254, message=_l("Use at most 254 characters.")),
-        ],
-        # A pasted or auto-completed address often ends in a space; the service trims too.
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        render_kw={"autocomplete": "email"},
-    )
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(_l("Choose a password."))],
-        description=_l("At least 12 characters."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat password"),
-        validators=[
-            DataRequired(_l("Repeat your password.")),
-            EqualTo("password", _l("The two passwords differ.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    email = work_email_field(_l("Work email"), _l("Enter your work email address."))
+    password, confirm = new_password_fields(wording=FIRST_PASSWORD)
 
 
 class SignInForm(FlaskForm):
@@ -90,11 +139,6 @@ class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
 
 
-def _strip(value):
-    """A pasted or auto-completed address often ends in a space; the services trim too."""
-    return value.strip() if isinstance(value, str) else value
-
-
 class ReauthenticateForm(FlaskForm):
     """Type the password again before a sensitive change."""
 
@@ -113,20 +157,7 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired(_l("Enter your current password."))],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Choose a new password."))],
-        description=_l("At least 12 characters."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[
-            DataRequired(_l("Repeat your new password.")),
-            EqualTo("new_password", _l("The two passwords differ.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password, confirm = new_password_fields("new_password")
 
 
 class PasswordResetRequestForm(FlaskForm):
@@ -146,32 +177,10 @@ class PasswordResetRequestForm(FlaskForm):
 class PasswordResetForm(FlaskForm):
     """Choose a new password through a reset link."""
 
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Choose a new password."))],
-        description=_l("At least 12 characters."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[
-            DataRequired(_l("Repeat your new password.")),
-            EqualTo("password", _l("The two passwords differ.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, confirm = new_password_fields()
 
 
 class EmailChangeForm(FlaskForm):
     """Move the account to another email address (confirmed by a link sent there)."""
 
-    email = EmailField(
-        _l("New work email"),
-        validators=[
-            DataRequired(_l("Enter your new work email address.")),
-            Email(_l("Enter a valid email address."), check_deliverability=False),
-            Length(max=254, message=_l("Use at most 254 characters.")),
-        ],
-        filters=[_strip],
-        render_kw={"autocomplete": "email"},
-    )
+    email = work_email_field(_l("New work email"), _l("Enter your new work email address."))

@@ -40,18 +40,30 @@ def is_fresh() -> bool:
     return 0 <= age <= current_app.config["FRESH_SIGN_IN_SECONDS"]
 
 
-def redirect_to_reauthenticate():
-    """Ask for the password again, then come back to this page (or the page that posted)."""
-    message = _("For your security, please enter your password again to continue.")
+def redirect_and_return(endpoint: str, message: str):
+    """Send the visitor to `endpoint` (sign in, or type the password again), then back here.
+
+    A fetch() request gets the message as JSON with 401; a page gets it flashed and a
+    redirect carrying the address to come back to in `next`.
+    """
     if wants_json():
         return jsonify(error=message), 401
     flash(message, "info")
     if request.method == "GET":
         target = request.full_path.rstrip("?")
     else:
-        # The POST-only address cannot be shown again: return to the page holding the form.
+        # A form posted from a page (a vote, say): return to that page, since the
+        # POST-only address itself cannot be shown again afterwards.
         target = referrer_path() or url_for("main.home")
-    return redirect(url_for("accounts.reauthenticate", next=target))
+    return redirect(url_for(endpoint, next=target))
+
+
+def redirect_to_reauthenticate():
+    """Ask for the password again, then come back to this page (or the page that posted)."""
+    return redirect_and_return(
+        "accounts.reauthenticate",
+        _("For your security, please enter your password again to continue."),
+    )
 
 
 def fresh_sign_in_required(view: Callable[..., Any]) -> Callable[..., Any]:

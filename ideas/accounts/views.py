@@ -5,7 +5,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -27,7 +26,12 @@ from ideas.accounts.forms import (
     SignInForm,
     department_options,
 )
-from ideas.accounts.fresh import FRESH_AT_KEY, fresh_sign_in_required, mark_fresh
+from ideas.accounts.fresh import (
+    FRESH_AT_KEY,
+    fresh_sign_in_required,
+    mark_fresh,
+    redirect_and_return,
+)
 from ideas.accounts.models import Department, User
 from ideas.accounts.services import (
     authenticate,
@@ -42,7 +46,7 @@ from ideas.domain import DomainError
 from ideas.extensions import client_address, db, limiter
 from ideas.forms import NONE_CHOICE, ActionForm
 from ideas.i18n import select_locale
-from ideas.web import attach_error, referrer_path, safe_next, transaction, wants_json
+from ideas.web import attach_error, safe_next, transaction
 
 bp = Blueprint("accounts", __name__)
 
@@ -113,17 +117,7 @@ def _department(department_id: int) -> Department | None:
 
 def redirect_to_sign_in():
     """Send an anonymous visitor to sign in, then back to where they were."""
-    message = _("Please sign in to see this page.")
-    if wants_json():
-        return jsonify(error=message), 401
-    flash(message, "info")
-    if request.method == "GET":
-        target = request.full_path.rstrip("?")
-    else:
-        # A form posted from a page (a vote, say): return to that page, since the
-        # POST-only address itself cannot be shown after signing in.
-        target = referrer_path() or url_for("main.home")
-    return redirect(url_for("accounts.sign_in", next=target))
+    return redirect_and_return("accounts.sign_in", _("Please sign in to see this page."))
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -174,7 +174,9 @@ def test_deleting_my_account_anonymises_me_and_signs_me_out_everywhere(app, clie
     with app.app_context():
         before = {
             "counts": db.session.execute(
-                select(Idea.id, Idea.up_count, Idea.down_count, Idea.wilson, Idea.hot)
+                select(Idea.id, Idea.up_count, Idea.down_count, Idea.wilson, Idea.hot).order_by(
+                    Idea.id
+                )
             ).all(),
             "token": db.session.get(User, jane.id).session_token,
         }
@@ -196,7 +198,7 @@ def test_deleting_my_account_anonymises_me_and_signs_me_out_everywhere(app, clie
         assert "jane" not in user.email.lower() and "@" not in user.email
         assert user.display_name == "" and user.deleted_at is not None
         counts = db.session.execute(
-            select(Idea.id, Idea.up_count, Idea.down_count, Idea.wilson, Idea.hot)
+            select(Idea.id, Idea.up_count, Idea.down_count, Idea.wilson, Idea.hot).order_by(Idea.id)
         ).all()
         assert counts == before["counts"]
         assert db.session.get(Vote, {"idea_id": world["other"].id, "user_id": jane.id})

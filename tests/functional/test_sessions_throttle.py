@@ -1,79 +1,32 @@
 """Password guessing is throttled per account and per client address, on memory and Redis.
 
 The suite's TestConfig turns limits off; these tests build an app with limits on (3 per
-minute, to keep them short) against the in-process memory storage and the real Redis on
-loopback, under a key prefix of their own that is deleted afterwards. Addresses and
-accounts are random per test, so runs never share a count.
+minute, to keep them short; tests/security/rate_limited.py) against the in-process memory
+storage and the real Redis on loopback. Addresses and accounts are random per test, so runs
+never share a count.
 """
 
-import os
 import uuid
-from contextlib import contextmanager
 
-import pytest
 import redis
 
-from ideas import create_app
-from ideas.extensions import db, limiter
-from tests.conftest import PASSWORD, CSRFClient, make_config
+from tests.conftest import PASSWORD
 from tests.functional.html_dom import parse
+from tests.security import rate_limited
+from tests.security.rate_limited import REDIS_URL, redis_or_skip
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+storage = rate_limited.storage  # each test runs with counts in memory and in the real Redis
 LIMIT = 3
 
 
-def _redis_or_skip() -> None:
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except redis.ConnectionError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is required in CI: {error}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
-
-
-@pytest.fixture(params=["memory://", REDIS_URL], ids=["memory", "redis"])
-def storage(request):
-    """Each test runs with counts in memory and in the real Redis."""
-    if request.param.startswith("redis"):
-        _redis_or_skip()
-    return request.param
-
-
-@contextmanager
 def _limited_app(app, storage: str):
-    """An app on the test database with limits on; the shared limiter is put back after.
-
-    Flask-Limiter's limiter is one object per process and keeps the storage, key prefix and
-    `enabled` flag of the last app bound to it.
-    """
-    saved = dict(vars(limiter))
-    prefix = f"ideas-test-accounts-{uuid.uuid4().hex[:12]}"
-    limiter._key_prefix = ""  # the limiter keeps the first prefix it was given
-    limited = create_app(
-        make_config(
-            app.config["SQLALCHEMY_DATABASE_URI"],
-            RATELIMIT_ENABLED=True,
-            RATELIMIT_STORAGE_URI=storage,
-            RATELIMIT_KEY_PREFIX=prefix,
-            SIGN_IN_RATE_LIMIT=f"{LIMIT} per minute",
-            PASSWORD_RESET_RATE_LIMIT=f"{LIMIT} per minute",
-            SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"],
-        )
+    """The app with limits on: LIMIT password checks a minute, for sign-in and reset."""
+    return rate_limited.limited_app(
+        app,
+        storage,
+        SIGN_IN_RATE_LIMIT=f"{LIMIT} per minute",
+        PASSWORD_RESET_RATE_LIMIT=f"{LIMIT} per minute",
     )
-    limited.test_client_class = CSRFClient
-    try:
-        yield limited
-    finally:
-        if storage.startswith("redis"):
-            connection = redis.Redis.from_url(storage)
-            keys = list(connection.scan_iter(match=f"*{prefix}*"))
-            if keys:
-                connection.delete(*keys)
-        with limited.app_context():
-            db.engine.dispose()
-        vars(limiter).clear()
-        vars(limiter).update(saved)
 
 
 def _ip() -> str:
@@ -195,7 +148,7 @@ def test_password_change_is_limited_per_account(app, make_user, storage):
 
 
 def test_counts_live_in_redis_when_configured(app, make_user):
-    _redis_or_skip()
+    redis_or_skip()
     user = make_user(email=f"counted-{uuid.uuid4().hex[:8]}@example.gc.ca")
     with _limited_app(app, REDIS_URL) as limited:
         _sign_in(limited.test_client(), user.email, "wrong-guess-1234", _ip())

@@ -1,27 +1,21 @@
 """Rate limits on sign-up, ideas, comments, votes, flags and search, on memory and on Redis.
 
 The suite's TestConfig turns limits off; these tests build their own app with limits on
-and tiny budgets, against the in-process memory storage and the real Redis on loopback
-(under a key prefix of their own, deleted afterwards, so nothing else in Redis is touched).
+and tiny budgets (tests/security/rate_limited.py), against the in-process memory storage
+and the real Redis on loopback.
 """
 
-import os
-import uuid
-from contextlib import contextmanager
-
-import pytest
-import redis
 from sqlalchemy import select
 
-from ideas import create_app
 from ideas.board.models import Theme
-from ideas.extensions import db, limiter
+from ideas.extensions import db
 from ideas.security.limits import RATE_LIMITS
-from tests.conftest import PASSWORD, CSRFClient, make_config
+from tests.conftest import PASSWORD
 from tests.functional.html_dom import parse
+from tests.security import rate_limited
+from tests.security.rate_limited import REDIS_URL, redis_or_skip
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-STORAGES = ["memory://", REDIS_URL]
+storage = rate_limited.storage  # each limit test runs on memory and on the real Redis
 TIGHT = {
     "RATELIMIT_SIGN_UP": "2 per minute",
     "RATELIMIT_IDEAS": "1 per minute",
@@ -33,50 +27,9 @@ TIGHT = {
 JSON = {"Accept": "application/json"}
 
 
-def _redis_or_skip() -> redis.Redis:
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except redis.ConnectionError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is required in CI: {error}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    return connection
-
-
-@contextmanager
 def limited_app(app, storage: str = "memory://", **overrides):
-    """An app on the test database with limits on, and the shared limiter put back after.
-
-    Flask-Limiter's limiter is one object per process and keeps the storage, key prefix and
-    `enabled` flag of the last app bound to it; restoring them keeps the rest of the suite's
-    app (limits off) as it was.
-    """
-    saved = dict(vars(limiter))
-    prefix = f"ideas-test-{uuid.uuid4().hex[:12]}"
-    limiter._key_prefix = ""  # the limiter keeps the first prefix it was given
-    settings = {
-        "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": storage,
-        "RATELIMIT_KEY_PREFIX": prefix,
-        "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
-        **TIGHT,
-        **overrides,
-    }
-    limited = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], **settings))
-    limited.test_client_class = CSRFClient
-    try:
-        yield limited
-    finally:
-        if storage.startswith("redis"):
-            connection = redis.Redis.from_url(storage)
-            keys = list(connection.scan_iter(match=f"*{prefix}*"))
-            if keys:
-                connection.delete(*keys)
-        with limited.app_context():
-            db.engine.dispose()
-        vars(limiter).clear()
-        vars(limiter).update(saved)
+    """The app with limits on and this module's tight budgets, `overrides` winning."""
+    return rate_limited.limited_app(app, storage, **{**TIGHT, **overrides})
 
 
 def sign_in(client, user):
@@ -84,14 +37,6 @@ def sign_in(client, user):
     response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.text
     return user
-
-
-@pytest.fixture(params=STORAGES, ids=["memory", "redis"])
-def storage(request):
-    """Each limit test runs on the memory storage and on the real Redis."""
-    if request.param.startswith("redis"):
-        _redis_or_skip()
-    return request.param
 
 
 def _vote(client, idea_id, value=1, headers=None):
@@ -125,7 +70,7 @@ def test_votes_are_limited_per_member_with_the_site_error_page(app, storage, mak
 
 def test_counts_are_kept_in_redis_when_configured(app, make_idea, make_user):
     """With a Redis URI the counts live in Redis (so every worker shares them)."""
-    connection = _redis_or_skip()
+    connection = redis_or_skip()
     idea = make_idea()
     with limited_app(app, REDIS_URL) as limited:
         client = limited.test_client()
