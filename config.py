@@ -41,6 +41,9 @@ class Config:
     IDEAS_PER_PAGE = int(os.environ.get("IDEAS_PER_PAGE", "20"))
     # How long each worker reuses the ranked list's "N ideas" count for one filter (0: never).
     IDEAS_COUNT_CACHE_SECONDS = int(os.environ.get("IDEAS_COUNT_CACHE_SECONDS", "30"))
+    # How long each worker reuses theme, group and department names for cards and filter
+    # selects (0: read per request); a change committed in this worker empties it at once.
+    IDEAS_REFERENCE_CACHE_SECONDS = int(os.environ.get("IDEAS_REFERENCE_CACHE_SECONDS", "60"))
 
     # Response accountability, modelled on Taiwan's public policy participation platform
     # (a proposal with enough supporters within a window is owed an official response by a
@@ -55,6 +58,9 @@ class Config:
     DASHBOARD_STUCK_DAYS = int(os.environ.get("DASHBOARD_STUCK_DAYS", "60"))
     DASHBOARD_PERIOD_DAYS = int(os.environ.get("DASHBOARD_PERIOD_DAYS", "84"))
     DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300"))
+    # Read votes, comments and participants from the per-day roll-up (`flask dashboard
+    # refresh`); always exact, refreshed or not. Off: count everything live every time.
+    DASHBOARD_ROLLUP = _env_bool("DASHBOARD_ROLLUP", True)
     # Open flags from this many members hide an idea or comment until a moderator decides.
     AUTO_HIDE_FLAGS = int(os.environ.get("AUTO_HIDE_FLAGS", "3"))
     GROUPS_PER_PAGE = 30
@@ -67,6 +73,10 @@ class Config:
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "2.0"))
     # A search running longer than this many seconds stops and shows what it found.
     SEARCH_TIME_LIMIT = float(os.environ.get("SEARCH_TIME_LIMIT", "1.0"))
+    # Votes reach the index in batches: the "votes" sort of search may lag by this many seconds.
+    SEARCH_VOTES_LAG = float(os.environ.get("SEARCH_VOTES_LAG", "5.0"))
+    # A vote applies that queue itself at most this often per worker (seconds).
+    SEARCH_VOTES_FLUSH_SECONDS = float(os.environ.get("SEARCH_VOTES_FLUSH_SECONDS", "60.0"))
 
     # Rate limits (Flask-Limiter): counts kept in this process's memory by default; set
     # redis://host:6379/0 so that every worker and host shares them.
@@ -153,6 +163,7 @@ class TestConfig(Config):
     ALLOWED_EMAIL_DOMAINS: list[str] = []
     IDEAS_PER_PAGE = 5
     IDEAS_COUNT_CACHE_SECONDS = 0
+    IDEAS_REFERENCE_CACHE_SECONDS = 0
     GROUPS_PER_PAGE = 5
     PROPAGATE_EXCEPTIONS = False
     # Most tests sign in and post far more often than a person could; the rate-limit
@@ -161,3 +172,6 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     # Every dashboard test reads the data it just wrote.
     DASHBOARD_CACHE_SECONDS = 0
+    # Most search tests read the index right after a vote; tests of the lag set their own.
+    SEARCH_VOTES_LAG = 0.0
+    SEARCH_VOTES_FLUSH_SECONDS = 0.0

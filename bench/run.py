@@ -10,6 +10,12 @@ each as a ratio to the floor B0 measured in the same run. Results go to
 bench/results/<label>.json; --markdown rewrites the table in docs/performance.md from every
 results file. --smoke builds a tiny data set and runs each endpoint for a moment (the
 `make test` step): it checks that the harness works, not how fast anything is.
+
+The vote test of issue 8 (votes at least 0.5 times a bare single-row INSERT, 0.3 on one hot idea,
+5 minutes at 64 clients, no errors, exact counters afterwards):
+
+    .venv/bin/python bench/run.py --database-url ... --search-dir ... \
+        --only 'INSERT|vote' --vote-seconds 300 --vote-connections 64
 """
 
 import argparse
@@ -263,6 +269,16 @@ class Server:
                     peaks.append(round(int(line.split()[1]) / 1024, 1))
         return peaks
 
+    def worker_cpu_seconds(self) -> float:
+        """User plus system CPU time of the workers so far (not counting other processes)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        ticks = 0
+        for pid in children.read_text().split():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """Stop gunicorn (the process this harness started) and wait for it."""
         self.process.send_signal(signal.SIGTERM)
@@ -416,10 +432,22 @@ def run(args, save=None) -> dict:
                     # Recorded, not fatal: a full run takes long and the rest still counts.
                     results["endpoints"].append({"name": endpoint["name"], "failed": str(status)})
                     continue
+                writes = endpoint.get("post")
+                cpu = server.worker_cpu_seconds()
                 figures = load(
-                    server.url, endpoint, args.seconds, args.connections, args.threads, Path(tmp)
+                    server.url,
+                    endpoint,
+                    (args.vote_seconds or args.seconds) if writes else args.seconds,
+                    (args.vote_connections or args.connections) if writes else args.connections,
+                    args.threads,
+                    Path(tmp),
                 )
                 figures["name"] = endpoint["name"]
+                # CPU per request holds on a shared machine, where throughput does not.
+                server.drain(endpoints[0]["cookies"][0])
+                if figures["requests"]:
+                    cpu = server.worker_cpu_seconds() - cpu
+                    figures["cpu_ms_per_request"] = round(cpu * 1000 / figures["requests"], 2)
                 figures["load"] = round(os.getloadavg()[0], 1)
                 results["endpoints"].append(figures)
                 print(json.dumps(figures), file=sys.stderr, flush=True)
@@ -430,7 +458,32 @@ def run(args, save=None) -> dict:
             server.stop()
     if any(e.get("vote") for e in endpoints):
         results["vote_counters_exact"] = counters_exact(app, facts["voted"])
+    results["votes_vs_insert"] = votes_vs_insert(results["endpoints"])
+    if args.vote_seconds or args.vote_connections:
+        results["vote_seconds"] = args.vote_seconds or args.seconds
+        results["vote_connections"] = args.vote_connections or args.connections
+    if results["votes_vs_insert"]:
+        print(json.dumps({"votes_vs_insert": results["votes_vs_insert"]}), file=sys.stderr)
     return results
+
+
+def votes_vs_insert(endpoints: list[dict]) -> dict:
+    """Each vote endpoint's throughput as a ratio to the bare INSERT's, with its errors."""
+    insert = next((e for e in endpoints if e["name"] == "bare INSERT" and e.get("rps")), None)
+    if insert is None:
+        return {}
+    return {
+        e["name"]: {
+            "ratio": round(e["rps"] / insert["rps"], 2),
+            "errors": e["errors"],
+            # The same ratio in worker CPU per request, steadier on a busy machine.
+            "cpu_ratio": round(e["cpu_ms_per_request"] / insert["cpu_ms_per_request"], 2)
+            if e.get("cpu_ms_per_request") and insert.get("cpu_ms_per_request")
+            else None,
+        }
+        for e in endpoints
+        if e["name"].startswith("vote") and "rps" in e
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -452,6 +505,11 @@ def _row(result: dict, endpoint: dict, b0: dict) -> str:
     )
 
 
+def _ratios(result: dict) -> dict:
+    """The votes' ratios to the bare INSERT (computed again for older results files)."""
+    return result.get("votes_vs_insert") or votes_vs_insert(result["endpoints"])
+
+
 def markdown(results: list[dict]) -> str:
     """One table per results file, figures and ratios to that run's B0."""
     out = [START, ""]
@@ -464,12 +522,22 @@ def markdown(results: list[dict]) -> str:
             f"{m['cpu']}; Python {m['python']}, Flask {m['flask']}, SQLAlchemy "
             f"{m['sqlalchemy']}, {m['wrk']}; gunicorn {result['workers']} sync workers; "
             f"{result['connections']} connections, {result['seconds']} s per endpoint; "
-            f"load average {m['load_before']:.1f} at the start. Peak RSS per worker: "
+            f"load average {m['load_before']:.1f} at the start. "
+            + (
+                f"Writes (bare INSERT, votes): {result['vote_connections']} connections, "
+                f"{result['vote_seconds']} s each. "
+                if "vote_seconds" in result
+                else ""
+            )
+            + "Peak RSS per worker: "
             f"{', '.join(f'{x:.0f}' for x in result.get('worker_peak_rss_mb', []))} MB."
             + (
                 f" Vote counters exact after the runs: {result['vote_counters_exact']}."
                 if "vote_counters_exact" in result
                 else ""
+            )
+            + "".join(
+                f" {name}: {v['ratio']:.2f}× bare INSERT." for name, v in _ratios(result).items()
             ),
             "",
             f"`{result['command']}`",
@@ -529,6 +597,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--vote-seconds", type=float, help="seconds for the bare INSERT and the votes"
+    )
+    parser.add_argument(
+        "--vote-connections", type=int, help="clients for the bare INSERT and the votes"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", help="a regular expression: load only matching endpoints")
     parser.add_argument("--skip", help="a regular expression: leave out matching endpoints")
@@ -541,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.smoke:
         args.seconds, args.connections, args.threads = 1, 4, 1
+        args.vote_seconds = args.vote_connections = None
         return smoke(args)
     if not args.database_url:
         parser.error("give --database-url (a database made by bench/generate.py)")

@@ -244,9 +244,14 @@ def register_cli(app: Flask) -> None:
     """Add the operator commands (`flask users ...`, `flask seed-demo`)."""
     from ideas.accounts.cli import users_cli
     from ideas.backup.cli import backup_command, restore_command
+    from ideas.dashboard.cli import dashboard_cli
+    from ideas.dashboard.rollup_sync import install as install_rollup_sync
     from ideas.demo import seed_demo_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(dashboard_cli)
+    # Not a command, but wired here once per app like them: keeps the roll-up exact.
+    install_rollup_sync()

@@ -88,7 +88,10 @@ class LocalizedNameMixin:
     @property
     def name(self) -> str:
         """The name in the active locale, or in English where no translation is stored."""
-        code = current_locale_code()
+        return self.name_in(current_locale_code())
+
+    def name_in(self, code: str) -> str:
+        """The name in one of our locale codes, or in English where none is stored."""
         if code == "fr" and self.name_fr:
             return self.name_fr
         if code == "zh_Hant_TW" and self.name_zh:

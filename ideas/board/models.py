@@ -48,6 +48,10 @@ class Idea(db.Model):
         Index("ix_idea_created_at_id", "created_at", "id"),
         Index("ix_idea_comment_count_id", "comment_count", "id"),
         Index("ix_idea_controversy_id", "controversy", "id"),
+        # A group's page in its default (top) order seeks here instead of filtering the
+        # whole ranking (migration 0008); the other sorts are rarer and each index costs
+        # every vote an update, so they stay unindexed per group.
+        Index("ix_idea_group_id_wilson_id", "group_id", "wilson", "id"),
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress_is_a_percentage"),
     )
 

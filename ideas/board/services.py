@@ -8,17 +8,22 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, delete, false, func, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
-from ideas.accounts.models import Department, User
-from ideas.accounts.services import list_departments
+from ideas.accounts.models import User
+from ideas.board.cards import ListedIdea, listed_ideas, listed_ideas_query
 from ideas.board.models import Comment, Follow, Idea, Theme, Vote
 from ideas.board.permissions import can_comment, can_edit_idea, can_vote
 from ideas.board.ranking import controversy_score, hot_score, wilson_lower_bound
+from ideas.board.reference import Choice, reference_names
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
 from ideas.groups.models import Group
 from ideas.groups.services import is_member
+from ideas.i18n import current_locale_code
 from ideas.markup import render_markdown
 from ideas.timeutil import utcnow
 from ideas.workflow.models import StageChange
@@ -211,10 +216,38 @@ def _mark_threshold(idea: Idea, up: int, created_at: datetime) -> None:
         )
 
 
+_VOTE_COLUMNS = (Idea.id, Idea.author_id, Idea.stage, Idea.hidden, Idea.up_count, Idea.down_count)
+
+
+def idea_to_vote_on(idea_id: int) -> Idea | None:
+    """The idea with only what cast_vote reads (no joins, no description), or None."""
+    return db.session.scalar(
+        select(Idea).where(Idea.id == idea_id).options(lazyload("*"), load_only(*_VOTE_COLUMNS))
+    )
+
+
 def _locked_vote(actor: User, idea: Idea) -> Vote | None:
     return db.session.scalar(
         select(Vote).where(Vote.idea_id == idea.id, Vote.user_id == actor.id).with_for_update()
     )
+
+
+def _insert_new_vote(actor: User, idea: Idea, value: int) -> bool:
+    """INSERT the member's vote unless they already have one; True if it was new.
+
+    One statement (INSERT … ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike) where
+    a SELECT, a SAVEPOINT, the INSERT and its RELEASE took four round trips. A concurrent
+    request of the same member waits on the primary key and then finds their vote.
+    """
+    dialect_insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    inserted = db.session.execute(
+        dialect_insert(Vote)
+        .values(idea_id=idea.id, user_id=actor.id, value=value, created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=[Vote.idea_id, Vote.user_id])
+        .returning(Vote.idea_id)
+    ).first()
+    return inserted is not None
 
 
 def cast_vote(actor: User, idea: Idea, value: int) -> VoteTally:
@@ -226,25 +259,23 @@ def cast_vote(actor: User, idea: Idea, value: int) -> VoteTally:
             raise PermissionDenied(_l("You cannot vote on your own idea."))
         raise PermissionDenied(_l("This idea does not take votes."))
     old = 0
-    vote = _locked_vote(actor, idea)
-    if vote is None and value != 0:
-        try:
-            with db.session.begin_nested():
-                db.session.add(Vote(idea_id=idea.id, user_id=actor.id, value=value))
-        except IntegrityError:
-            # A concurrent request of the same member inserted first: treat ours as a change.
-            vote = _locked_vote(actor, idea)
-    if vote is not None:
-        old = vote.value
-        if value == 0:
-            db.session.delete(vote)
-        else:
-            vote.value = value
-            vote.updated_at = utcnow()
+    if value == 0 or not _insert_new_vote(actor, idea, value):
+        vote = _locked_vote(actor, idea)  # held to commit: the old value stays the old value
+        if vote is not None:
+            old = vote.value
+            if value == 0:
+                db.session.delete(vote)
+            elif value != old:
+                vote.value = value
+                vote.updated_at = utcnow()
     d_up = (value == 1) - (old == 1)
     d_down = (value == -1) - (old == -1)
     if d_up or d_down:
         up, down = _apply_vote_delta(idea, d_up, d_down)
+        # The new vote row went in through SQL the session does not track: tell search.
+        from ideas.search.sync import votes_changed  # late: search imports the board
+
+        votes_changed(db.session, idea.id)
     else:
         up, down = idea.up_count, idea.down_count
     db.session.flush()
@@ -384,7 +415,8 @@ COUNT_LIMIT = 1000
 class IdeaPage:
     """One page of the ranked list, reached by keyset (cursor) pagination."""
 
-    items: list[Idea]
+    # Rows for the cards (ideas.board.cards), not ORM objects: a third of the cost.
+    items: list[ListedIdea]
     number: int
     has_prev: bool
     has_next: bool
@@ -405,7 +437,7 @@ def _cursor_value(sort: str, value) -> str:
     return value.isoformat() if isinstance(value, datetime) else repr(value)
 
 
-def encode_cursor(sort: str, idea: Idea) -> str:
+def encode_cursor(sort: str, idea: Idea | ListedIdea) -> str:
     """The position of an idea in a sort: its sort value and id, for ?after= and ?before=."""
     column = SORT_COLUMNS[sort]
     return f"{_cursor_value(sort, getattr(idea, column.key))}_{idea.id}"
@@ -486,12 +518,12 @@ def ranked_page(
     """
     sort = sort if sort in SORT_COLUMNS else DEFAULT_SORT
     column = SORT_COLUMNS[sort]
-    query = select(Idea).where(*filter_clauses(filters))
+    query = listed_ideas_query().where(*filter_clauses(filters))
     number = max(1, number)
     position_after, position_before = decode_cursor(sort, after), decode_cursor(sort, before)
     if position_before is not None:
-        rows = list(
-            db.session.scalars(
+        rows = listed_ideas(
+            db.session.execute(
                 query.where(_seek(column, *position_before, before=True))
                 .order_by(column.asc(), Idea.id.asc())
                 .limit(per_page + 1)
@@ -512,7 +544,7 @@ def ranked_page(
                 query = query.where(false())
             query = query.offset((number - 1) * per_page)
             has_prev = number > 1
-        rows = list(db.session.scalars(query.limit(per_page + 1)))
+        rows = listed_ideas(db.session.execute(query.limit(per_page + 1)))
         has_next = len(rows) > per_page
         items = rows[:per_page]
     total, capped = count_ideas(filters)
@@ -552,25 +584,159 @@ def newest_ideas(limit: int = 5) -> list[Idea]:
     return list(db.session.scalars(query))
 
 
+COMMENTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class CommentPage:
+    """One page of an idea's discussion: top-level comments with their replies.
+
+    `earlier` and `later` are keyset cursors (the id of the page's first and last
+    top-level comment) for the links to the neighbouring pages, None where there is none.
+    """
+
+    threads: list[tuple[Comment, list[Comment]]]
+    earlier: int | None = None
+    later: int | None = None
+
+
+# Built once: aliasing a table creates its columns anew, which showed up in the profile.
+_REPLY = Comment.__table__.alias("visible_reply")
+_THREAD_ROOT = Comment.__table__.alias("thread_root")
+# The comment list shows authors' names, not their departments (User joins those eagerly).
+_WITH_AUTHORS = joinedload(Comment.author).lazyload(User.department)
+
+
+def _visible_top_level(idea: Idea, staff: bool):
+    """The WHERE clause of the top-level comments the viewer gets, placeholders included."""
+    clause = and_(Comment.idea_id == idea.id, Comment.parent_id.is_(None))
+    if staff:
+        return clause
+    # A hidden comment with visible replies stays, as a placeholder that keeps the thread.
+    shown_reply = select(_REPLY.c.id).where(_REPLY.c.parent_id == Comment.id, ~_REPLY.c.hidden)
+    return and_(clause, or_(Comment.hidden.is_(False), shown_reply.exists()))
+
+
+def _position(idea: Idea, comment_id: int | None, *, thread: bool = False):
+    """(created_at, id) of a comment of this idea, or of its top-level comment; None if absent."""
+    if comment_id is None:
+        return None
+    if thread:
+        root = _THREAD_ROOT
+        query = (
+            select(
+                func.coalesce(root.c.created_at, Comment.created_at),
+                func.coalesce(root.c.id, Comment.id),
+            )
+            .select_from(Comment)
+            .outerjoin(root, root.c.id == Comment.parent_id)
+        )
+    else:
+        query = select(Comment.created_at, Comment.id)
+    row = db.session.execute(
+        query.where(Comment.id == comment_id, Comment.idea_id == idea.id)
+    ).first()
+    return tuple(row) if row is not None else None
+
+
+def _beyond(position: tuple, forward: bool, inclusive: bool = False):
+    """Comments after (or before) a (created_at, id) position, in discussion order."""
+    created_at, comment_id = position
+    if forward:
+        same = Comment.id >= comment_id if inclusive else Comment.id > comment_id
+        return or_(Comment.created_at > created_at, and_(Comment.created_at == created_at, same))
+    same = Comment.id <= comment_id if inclusive else Comment.id < comment_id
+    return or_(Comment.created_at < created_at, and_(Comment.created_at == created_at, same))
+
+
+def comment_page(
+    user: User | None,
+    idea: Idea,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    comment: int | None = None,
+    per_page: int | None = COMMENTS_PER_PAGE,
+) -> CommentPage:
+    """A page of top-level comments, oldest first, each with the replies the user may see.
+
+    Keyset pages: `after` and `before` are the id of a top-level comment next to the
+    page; `comment` starts the page at that comment's thread, so a link to any comment
+    or reply (`?comment=N#cN`) lands on the page that shows it. per_page=None gives the
+    whole discussion. Two queries (threads, then their replies, authors joined) whatever
+    the page size, plus one per cursor. Visibility rules: see visible_comments.
+    """
+    staff = user is not None and user.is_authenticated and user.is_staff
+    where = _visible_top_level(idea, staff)
+    order = (Comment.created_at, Comment.id)
+    forward, start, inclusive = True, None, False
+    if comment is not None:
+        start, inclusive = _position(idea, comment, thread=True), True
+    elif after is not None:
+        start = _position(idea, after)
+    elif before is not None:
+        start = _position(idea, before)
+        forward = start is None
+    query = select(Comment).where(where).options(_WITH_AUTHORS)
+    if start is not None:
+        query = query.where(_beyond(start, forward, inclusive))
+    query = query.order_by(*order) if forward else query.order_by(*(c.desc() for c in order))
+    if per_page is not None:
+        query = query.limit(per_page + 1)
+    top = list(db.session.scalars(query))
+    more = per_page is not None and len(top) > per_page
+    top = top[:per_page] if per_page is not None else top
+    if start is not None and (not top or (not forward and not more)):
+        # Fewer than a page before the cursor, or nothing after it (a stale link, a
+        # comment since hidden): the first page, shown whole, rather than an empty one.
+        return comment_page(user, idea, per_page=per_page)
+    if not forward:
+        top.reverse()
+    earlier = later = None
+    if top:
+        first, last = top[0], top[-1]
+        if forward:
+            later = last.id if more else None
+            behind = start is not None and db.session.scalar(
+                select(
+                    select(Comment.id)
+                    .where(where, _beyond((first.created_at, first.id), False))
+                    .exists()
+                )
+            )
+            earlier = first.id if behind else None
+        else:
+            earlier = first.id
+            ahead = db.session.scalar(
+                select(
+                    select(Comment.id)
+                    .where(where, _beyond((last.created_at, last.id), True))
+                    .exists()
+                )
+            )
+            later = last.id if ahead else None
+    replies: dict[int, list[Comment]] = {}
+    if top:
+        thread_ids = [c.id for c in top]
+        reply_query = (
+            select(Comment).where(Comment.parent_id.in_(thread_ids)).options(_WITH_AUTHORS)
+        )
+        if not staff:
+            reply_query = reply_query.where(Comment.hidden.is_(False))
+        for reply in db.session.scalars(reply_query.order_by(*order)):
+            replies.setdefault(reply.parent_id, []).append(reply)
+    return CommentPage([(c, replies.get(c.id, [])) for c in top], earlier, later)
+
+
 def visible_comments(user: User | None, idea: Idea) -> list[tuple[Comment, list[Comment]]]:
     """The idea's top-level comments, oldest first, each with the replies the user may see.
 
     Staff see hidden comments. Members do not, except that a hidden top-level comment
     with visible replies stays in the list so the template can show a placeholder in its
-    place (never its text) and the replies keep their thread.
+    place (never its text) and the replies keep their thread. The whole discussion; the
+    idea page shows it a page at a time (comment_page).
     """
-    staff = user is not None and user.is_authenticated and user.is_staff
-    query = select(Comment).where(Comment.idea_id == idea.id)
-    comments = list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))
-    replies: dict[int, list[Comment]] = {}
-    for comment in comments:
-        if comment.parent_id is not None and (staff or not comment.hidden):
-            replies.setdefault(comment.parent_id, []).append(comment)
-    return [
-        (c, replies.get(c.id, []))
-        for c in comments
-        if c.parent_id is None and (staff or not c.hidden or c.id in replies)
-    ]
+    return comment_page(user, idea, per_page=None).threads
 
 
 def set_comment_hidden(comment: Comment, hidden: bool) -> bool:
@@ -634,18 +800,23 @@ def recount_idea(idea: Idea) -> None:
 class FilterChoices:
     """What the filter selects of a list of ideas offer."""
 
-    themes: list[Theme]
-    groups: list[Group]
-    departments: list[Department]
+    themes: list[Choice]
+    groups: list[Choice]
+    departments: list[Choice]
     stages: list[Stage]
 
 
 def filter_choices(include_merged: bool = True) -> FilterChoices:
-    """Themes, groups, departments (by name in the reader's language) and stages to filter by."""
+    """Themes, groups, departments (by name in the reader's language) and stages to filter by.
+
+    From the worker's copy of the reference rows (ideas.board.reference), not three
+    queries and a hundred ORM objects per page view.
+    """
+    names = reference_names(current_locale_code())
     return FilterChoices(
-        themes=list_themes(),
-        groups=list(db.session.scalars(select(Group).order_by(Group.name))),
-        departments=sorted(list_departments(), key=lambda d: d.name.casefold()),
+        themes=names.themes,
+        groups=names.groups,
+        departments=names.departments,
         stages=[s for s in Stage if include_merged or s is not Stage.MERGED],
     )
 

@@ -1,32 +1,44 @@
 """Board pages: the ranked list, posting and editing, the idea page, votes, comments."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    get_template_attribute,
     jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ideas.accounts.models import User
+from ideas.board.cards import idea_cards
 from ideas.board.forms import CommentForm, IdeaForm, VoteForm
 from ideas.board.idea_page import panel_context
 from ideas.board.models import Comment, Idea, Theme
-from ideas.board.permissions import can_edit_idea
+from ideas.board.permissions import can_comment, can_edit_idea
+from ideas.board.reference import cached_fragment
 from ideas.board.services import (
+    COMMENTS_PER_PAGE,
     DEFAULT_SORT,
     SORT_COLUMNS,
     SORT_LABELS,
     IdeaFilters,
     cast_vote,
+    comment_page,
     edit_idea,
     filter_choices,
     follow_idea,
+    idea_to_vote_on,
     is_following,
     list_themes,
     my_vote,
@@ -35,20 +47,23 @@ from ideas.board.services import (
     post_idea,
     ranked_page,
     unfollow_idea,
-    visible_comments,
 )
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
 from ideas.forms import NONE_CHOICE, ActionForm, options
 from ideas.groups.models import Group
 from ideas.groups.services import groups_of
+from ideas.i18n import current_locale_code
 from ideas.markup import render_markdown
+from ideas.moderation.permissions import can_flag, can_moderate
 from ideas.search.summaries import similar_summaries
 from ideas.web import attach_error, safe_next, transaction, wants_json
 from ideas.workflow.permissions import is_staff
 from ideas.workflow.stages import Stage
 
 bp = Blueprint("board", __name__)
+# The idea_list macro formats its cards in one pass (the ranked list, groups, home, profiles).
+bp.add_app_template_global(idea_cards, "idea_cards")
 
 
 def parse_filters(args) -> IdeaFilters:
@@ -90,10 +105,19 @@ def list_ideas():
         page=page,
         sort=sort,
         sort_labels=SORT_LABELS,
-        filters=filters,
-        filter_choices=filter_choices(),
+        filter_fields=_filter_fields(filters),
         votes=my_votes(current_user, page.items),
     )
+
+
+def _filter_fields(filters: IdeaFilters) -> str:
+    """The list's filter selects: a hundred options, made once per locale and selection."""
+
+    def render() -> str:
+        macro = get_template_attribute("_macros/filters.html", "idea_filter_fields")
+        return macro(filters, filter_choices())
+
+    return cached_fragment(("ideas-filter-fields", current_locale_code(), filters), render)
 
 
 def _idea_form(idea: Idea | None = None) -> IdeaForm:
@@ -161,19 +185,104 @@ def edit_idea_page(idea_id: int):
 @bp.get("/ideas/<int:idea_id>")
 @login_required
 def show_idea(idea_id: int):
-    """The idea, its stage history, counts and comments."""
+    """The idea, its stage history, counts and a page of its comments.
+
+    ?after=N and ?before=N page through the discussion (keyset, 50 threads a page);
+    ?comment=N shows the page holding comment N, for links to #cN.
+    """
     idea = db.get_or_404(Idea, idea_id)
     if idea.hidden and not is_staff(current_user):
         # Hidden pending moderation: members see a notice in place of the whole idea.
         return render_template("board/hidden.html", idea=idea)
-    return _render_idea(idea, CommentForm())
+    return _render_idea(idea, CommentForm(), comment=request.args.get("comment", type=int))
 
 
-def _render_idea(idea: Idea, comment_form: CommentForm, status: int = 200):
+_URL_ID = 987654321  # a stand-in id, replaced by each comment's own in the template
+
+
+def _url_around_id(endpoint: str, **values) -> tuple[str, str]:
+    """A URL split around its id: one url_for per page instead of one per comment."""
+    before, _sep, after = url_for(endpoint, **values).partition(str(_URL_ID))
+    return before, after
+
+
+@dataclass(frozen=True)
+class CommentTools:
+    """What the viewer may do with the page's comments, worked out once per page.
+
+    Per-comment answers (`may_flag`) call the same predicate as everywhere else, but on
+    the user object rather than the current_user proxy, which cost more than the rule.
+    """
+
+    idea: Idea
+    viewer: User
+    staff: bool
+    reply: bool
+    moderate: bool
+    user_url: tuple[str, str]
+    flag_url: tuple[str, str]
+    review_url: tuple[str, str]
+    when: Callable[[datetime], str]
+
+    def may_flag(self, comment: Comment) -> bool:
+        """Whether the viewer may report this comment."""
+        return can_flag(self.viewer, self.idea, comment)
+
+
+def _datetime_formatter() -> Callable[[datetime], str]:
+    """format_datetime(value, "medium"), with the locale, time zone and patterns looked up once.
+
+    Flask-Babel resolves the locale and zone, and Babel the patterns, on every call; on a
+    page of a hundred comments those lookups cost more than the formatting itself. The
+    result is the same string: Babel's own recipe (date and time patterns in the
+    locale's date-time glue), applied to the value converted to the viewer's zone.
+    """
+    locale, zone = get_locale(), get_timezone()
+    date_pattern, time_pattern = locale.date_formats["medium"], locale.time_formats["medium"]
+    glue = locale.datetime_formats["medium"].replace("'", "")
+
+    def when(value: datetime) -> str:
+        local = value.replace(tzinfo=UTC).astimezone(zone)
+        return glue.replace("{0}", time_pattern.apply(local, locale)).replace(
+            "{1}", date_pattern.apply(local, locale)
+        )
+
+    return when
+
+
+def _comment_tools(idea: Idea) -> CommentTools:
+    """The viewer's rights and the URL stems for the comment list, once per page."""
+    viewer = current_user._get_current_object()
+    staff = is_staff(viewer)
+    return CommentTools(
+        idea=idea,
+        viewer=viewer,
+        staff=staff,
+        reply=can_comment(viewer, idea),
+        moderate=can_moderate(viewer),
+        user_url=_url_around_id("accounts.show_user", user_id=_URL_ID),
+        flag_url=_url_around_id("moderation.flag_comment", comment_id=_URL_ID),
+        review_url=_url_around_id("moderation.review_comment", comment_id=_URL_ID),
+        when=_datetime_formatter(),
+    )
+
+
+def _render_idea(
+    idea: Idea, comment_form: CommentForm, status: int = 200, comment: int | None = None
+):
+    comments = comment_page(
+        current_user,
+        idea,
+        after=request.args.get("after", type=int),
+        before=request.args.get("before", type=int),
+        comment=comment,
+        per_page=current_app.config.get("COMMENTS_PER_PAGE", COMMENTS_PER_PAGE),
+    )
     return render_template(
         "board/show.html",
         idea=idea,
-        threads=visible_comments(current_user, idea),
+        comments=comments,
+        tools=_comment_tools(idea),
         my_vote=my_vote(current_user, idea),
         following=is_following(current_user, idea),
         comment_form=comment_form,
@@ -185,7 +294,7 @@ def _render_idea(idea: Idea, comment_form: CommentForm, status: int = 200):
 @login_required
 def vote(idea_id: int):
     """Cast, change or withdraw a vote; JSON for fetch(), a redirect for a plain form."""
-    idea = db.get_or_404(Idea, idea_id)
+    idea = idea_to_vote_on(idea_id) or abort(404)
     form = VoteForm()
     if not form.validate_on_submit():
         message = _("A vote is up, down or withdrawn.")
@@ -197,7 +306,8 @@ def vote(idea_id: int):
         return (jsonify(error=str(error.message)), 403) if wants_json() else abort(403)
     if wants_json():
         return jsonify(up=tally.up, down=tally.down, score=tally.score, my_vote=tally.my_vote)
-    return redirect(safe_next(url_for("board.show_idea", idea_id=idea.id)))
+    # idea_id, not idea.id: the commit expired the idea, and reading it would cost a SELECT.
+    return redirect(safe_next(url_for("board.show_idea", idea_id=idea_id)))
 
 
 @bp.post("/ideas/<int:idea_id>/comments")
@@ -219,8 +329,14 @@ def add_comment(idea_id: int):
             attach_error(form, error)
         else:
             flash(_("Your comment is posted."), "success")
-            return redirect(url_for("board.show_idea", idea_id=idea.id, _anchor=f"c{comment.id}"))
-    return _render_idea(idea, form, 422)
+            # ?comment= lands on the page of a long discussion that holds the new comment.
+            return redirect(
+                url_for(
+                    "board.show_idea", idea_id=idea.id, comment=comment.id, _anchor=f"c{comment.id}"
+                )
+            )
+    # A reply that failed re-renders the page holding the comment it answers.
+    return _render_idea(idea, form, 422, comment=form.parent_id.data or None)
 
 
 @bp.post("/ideas/<int:idea_id>/follow")

@@ -9,14 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
-
-from ideas.board.models import Idea
-from ideas.board.services import IdeaFilters, filter_clauses
+from ideas.board.services import IdeaFilters
 from ideas.dashboard.filters import DashboardFilters
-from ideas.extensions import db
-from ideas.workflow.stages import Stage
-from ideas.workflow.triage import Bucket, bucket_counts, response_due_days
+from ideas.workflow.triage import response_counts, response_due_days
 
 
 @dataclass(frozen=True)
@@ -46,21 +41,13 @@ def idea_filters(filters: DashboardFilters) -> IdeaFilters:
 
 def accountability(filters: DashboardFilters, now: datetime | None = None) -> Accountability:
     """The current state of responses; the period does not apply, the other filters do."""
-    board_filters = idea_filters(filters)
-    # Same ideas as the triage queue: visible, never merged, narrowed by the filters.
-    clauses = [*filter_clauses(board_filters), Idea.stage != Stage.MERGED]
-    over = Idea.threshold_reached_at.is_not(None)
-    row = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((over, 1), else_=0)), 0),
-            func.coalesce(func.sum(case(((over & Idea.responded_at.is_not(None)), 1), else_=0)), 0),
-        ).where(*clauses)
-    ).one()
-    buckets = bucket_counts(board_filters, now)
+    # The triage queue's own counts (same ideas: visible, never merged, narrowed by the
+    # filters), read together with the totals in one query over the ideas past the threshold.
+    counts = response_counts(idea_filters(filters), now)
     return Accountability(
-        over_threshold=int(row[0]),
-        responded=int(row[1]),
-        awaiting=buckets[Bucket.AWAITING],
-        overdue=buckets[Bucket.OVERDUE],
+        over_threshold=counts.over_threshold,
+        responded=counts.responded,
+        awaiting=counts.awaiting,
+        overdue=counts.overdue,
         due_days=response_due_days(),
     )

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ideas.accounts.models import Department, User
 from ideas.board.models import Idea
+from ideas.dashboard import rollup
 from ideas.dashboard.figures import participant_ids
 from ideas.dashboard.filters import DashboardFilters
 from ideas.dashboard.summaries import DepartmentSummary
@@ -53,14 +54,28 @@ def _grouped(query) -> dict[int | None, int]:
     return {key: int(count) for key, count in db.session.execute(query).all()}
 
 
-def department_rows(filters: DashboardFilters) -> list[DepartmentRow]:
-    """A row per department with activity or a headcount, busiest first; the period applies."""
-    people = participant_ids(filters)
-    participants = _grouped(
+def _participants_by_department(filters: DashboardFilters) -> dict[int | None, int]:
+    """Distinct participants per department of their account (None: no department)."""
+    if rollup.usable(filters):
+        # The period's participants, intersected with each department's members.
+        people = rollup.period_activity(filters).participants
+        counts = {}
+        for key, members in rollup.department_members().items():
+            count = people.intersection_cardinality(members)
+            if count:
+                counts[None if key == rollup.NO_DEPARTMENT else key] = count
+        return counts
+    people_query = participant_ids(filters)
+    return _grouped(
         select(User.department_id, func.count(User.id))
-        .join(people, people.c.user_id == User.id)
+        .join(people_query, people_query.c.user_id == User.id)
         .group_by(User.department_id)
     )
+
+
+def department_rows(filters: DashboardFilters) -> list[DepartmentRow]:
+    """A row per department with activity or a headcount, busiest first; the period applies."""
+    participants = _participants_by_department(filters)
     ideas = _grouped(
         select(Idea.department_id, func.count(Idea.id))
         .where(Idea.hidden.is_(False), *filters.idea_clauses())

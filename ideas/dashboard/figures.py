@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, union
 
 from ideas.board.models import Comment, Idea, Vote
+from ideas.dashboard import rollup
 from ideas.dashboard.filters import DashboardFilters
 from ideas.extensions import db
 from ideas.workflow.models import StageChange
@@ -124,15 +125,30 @@ def _total_queries(filters: DashboardFilters) -> dict:
 
 
 def count_figures(filters: DashboardFilters) -> dict[str, int]:
-    """Every figure for the filters' period (all time when it has no dates), in one query."""
-    if filters.start is None and filters.end is None:
-        queries = _total_queries(filters)
-    else:
-        queries = _count_queries(filters)
+    """Every figure for the filters' period (all time when it has no dates), in one query.
+
+    With the roll-up (ideas/dashboard/rollup.py) the participants, and the period's votes
+    and comments, come from it; ideas and implemented stay live queries on the idea table.
+    """
+    all_time = filters.start is None and filters.end is None
+    queries = _total_queries(filters) if all_time else _count_queries(filters)
+    from_rollup: tuple[str, ...] = ()
+    if rollup.usable(filters):
+        # All-time votes and comments already come from the ideas' counters.
+        from_rollup = ("participants",) if all_time else ("participants", "comments", "votes")
+        for key in from_rollup:
+            del queries[key]
     row = db.session.execute(
         select(*(query.scalar_subquery().label(key) for key, query in queries.items()))
     ).one()
-    return {key: int(row._mapping[key] or 0) for key in FIGURE_KEYS}
+    counts = {key: int(row._mapping[key] or 0) for key in queries}
+    if from_rollup:
+        activity = rollup.period_activity(filters)
+        counts["participants"] = len(activity.participants)
+        if not all_time:
+            counts["comments"] = activity.comments
+            counts["votes"] = activity.votes
+    return {key: counts[key] for key in FIGURE_KEYS}
 
 
 def key_figures(filters: DashboardFilters) -> list[Figure]:

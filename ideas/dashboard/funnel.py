@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from ideas.board.models import Idea
 from ideas.dashboard.filters import DashboardFilters
 from ideas.dashboard.sqltime import as_float, days_between
-from ideas.dashboard.summaries import IdeaSummary
+from ideas.dashboard.summaries import IdeaSummary, idea_summaries
 from ideas.extensions import db
 from ideas.timeutil import utcnow
 from ideas.workflow.models import StageChange
@@ -64,16 +65,35 @@ def _cohort(filters: DashboardFilters) -> list:
     return [Idea.hidden.is_(False), *filters.idea_clauses()]
 
 
-def reached_counts(filters: DashboardFilters) -> dict[Stage, int]:
-    """How many ideas of the cohort reached each main-path stage (or went further)."""
+def cohort_stages(filters: DashboardFilters) -> dict[Stage, int]:
+    """How many ideas of the cohort are now in each stage (one pass over the cohort)."""
+    rows = db.session.execute(
+        select(Idea.stage, func.count()).where(*_cohort(filters)).group_by(Idea.stage)
+    ).all()
+    return {Stage(stage): int(count) for stage, count in rows}
+
+
+def reached_counts(
+    filters: DashboardFilters, stages: dict[Stage, int] | None = None
+) -> dict[Stage, int]:
+    """How many ideas of the cohort reached each main-path stage (or went further).
+
+    `stages` is cohort_stages(filters), when the caller already has it.
+    """
+    if stages is None:
+        stages = cohort_stages(filters)
     rank = case(
         *((StageChange.to_stage == stage, index) for index, stage in enumerate(MAIN_PATH)),
         else_=0,
     )
+    # Only rows in a stage other than proposed can raise an idea above rank 0; every other
+    # idea of the cohort (whatever its history, or none) is counted as proposed below.
+    # Skipping the proposed row every idea has keeps the query to the ideas that moved
+    # (a plain "!=" lets SQLite read each idea's rows in one index probe, not one per stage).
     furthest = (
         select(StageChange.idea_id, func.max(rank).label("furthest"))
         .join(Idea, Idea.id == StageChange.idea_id)
-        .where(*_cohort(filters))
+        .where(StageChange.to_stage != Stage.PROPOSED, *_cohort(filters))
         .group_by(StageChange.idea_id)
         .subquery()
     )
@@ -81,25 +101,20 @@ def reached_counts(filters: DashboardFilters) -> dict[Stage, int]:
         select(furthest.c.furthest, func.count()).group_by(furthest.c.furthest)
     ).all()
     by_rank = {int(value): int(count) for value, count in rows}
-    cohort_size = db.session.scalar(select(func.count(Idea.id)).where(*_cohort(filters))) or 0
-    # An idea without any history row (imported data) still counts as proposed.
-    by_rank[0] = by_rank.get(0, 0) + cohort_size - sum(by_rank.values())
+    by_rank[0] = sum(stages.values()) - sum(count for value, count in by_rank.items() if value)
     return {
         stage: sum(count for value, count in by_rank.items() if value >= index)
         for index, stage in enumerate(MAIN_PATH)
     }
 
 
-def exit_counts(filters: DashboardFilters) -> dict[Stage, int]:
+def exit_counts(
+    filters: DashboardFilters, stages: dict[Stage, int] | None = None
+) -> dict[Stage, int]:
     """How many ideas of the cohort are now declined, on hold or merged."""
-    rows = db.session.execute(
-        select(Idea.stage, func.count(Idea.id))
-        .where(*_cohort(filters), Idea.stage.in_(SIDE_EXITS))
-        .group_by(Idea.stage)
-    ).all()
-    counts = {stage: 0 for stage in SIDE_EXITS}
-    counts.update({Stage(stage): int(count) for stage, count in rows})
-    return counts
+    if stages is None:
+        stages = cohort_stages(filters)
+    return {stage: stages.get(stage, 0) for stage in SIDE_EXITS}
 
 
 def median_days_per_stage(filters: DashboardFilters) -> dict[Stage, float]:
@@ -108,7 +123,16 @@ def median_days_per_stage(filters: DashboardFilters) -> dict[Stage, float]:
     A stay starts with a history row and ends with the idea's next history row; the
     median is the middle stay (or the mean of the two middle ones), found with window
     functions that SQLite and PostgreSQL both have.
+
+    Only ideas with a history row other than "proposed" can have a completed stay: every
+    idea starts proposed, and no transition leads from proposed to proposed, so an idea
+    with two or more history rows has one in another stage. Leaving the others (most
+    ideas: proposed, never moved) out of LEAD() spares the window most of its rows.
     """
+    moved = aliased(StageChange)
+    has_moved = (
+        select(moved.id).where(moved.idea_id == Idea.id, moved.to_stage != Stage.PROPOSED).exists()
+    )
     next_at = func.lead(StageChange.created_at).over(
         partition_by=StageChange.idea_id, order_by=(StageChange.created_at, StageChange.id)
     )
@@ -119,7 +143,7 @@ def median_days_per_stage(filters: DashboardFilters) -> dict[Stage, float]:
             next_at.label("left_at"),
         )
         .join(Idea, Idea.id == StageChange.idea_id)
-        .where(*_cohort(filters))
+        .where(*_cohort(filters), has_moved)
         .subquery("changes")
     )
     stays = (
@@ -162,18 +186,28 @@ def stuck_ideas(filters: DashboardFilters, now: datetime | None = None, limit: i
     ).all()
     counts = {stage: 0 for stage in WAITING_STAGES}
     counts.update({Stage(stage): int(count) for stage, count in rows})
-    oldest = [
-        IdeaSummary.of(idea)
-        for idea in db.session.scalars(
-            select(Idea).where(*clauses).order_by(Idea.stage_changed_at, Idea.id).limit(limit)
-        )
-    ]
+    # The oldest few of each stage come straight off the (stage, stage_changed_at) index;
+    # one ORDER BY over all four stages would sort every stuck idea to keep ten.
+    order = (Idea.stage_changed_at, Idea.id)
+    candidates = []
+    for stage in WAITING_STAGES:
+        if counts[stage]:
+            candidates.extend(
+                db.session.execute(
+                    select(*order)
+                    .where(*clauses, Idea.stage == stage)
+                    .order_by(*order)
+                    .limit(limit)
+                ).all()
+            )
+    oldest = idea_summaries(idea_id for _, idea_id in sorted(candidates)[:limit])
     return counts, oldest, days
 
 
 def build_funnel(filters: DashboardFilters, now: datetime | None = None) -> Funnel:
     """The whole funnel section for the filters."""
-    reached = reached_counts(filters)
+    stages = cohort_stages(filters)
+    reached = reached_counts(filters, stages)
     medians = median_days_per_stage(filters)
     steps = []
     previous = None
@@ -186,7 +220,7 @@ def build_funnel(filters: DashboardFilters, now: datetime | None = None) -> Funn
     stuck, oldest, days = stuck_ideas(filters, now)
     return Funnel(
         steps=steps,
-        exits=exit_counts(filters),
+        exits=exit_counts(filters, stages),
         exit_median_days={stage: medians.get(stage) for stage in SIDE_EXITS},
         stuck=stuck,
         stuck_ideas=oldest,

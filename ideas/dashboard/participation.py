@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, literal, select, union_all
 
 from ideas.board.models import Comment, Idea, Vote
+from ideas.dashboard import rollup
 from ideas.dashboard.filters import DashboardFilters, day_start
 from ideas.dashboard.sqltime import week_index
 from ideas.extensions import db
@@ -40,6 +41,59 @@ def first_monday(day: date) -> date:
 
 def weekly_participation(filters: DashboardFilters) -> list[Week]:
     """Every week of the period (both dates set), with its counts; quiet weeks show zeros."""
+    if rollup.usable(filters):
+        return _weekly_from_rollup(filters)
+    return _weekly_live(filters)
+
+
+def _weeks(filters: DashboardFilters, by_week: dict[int, tuple[int, int, int, int]]) -> list[Week]:
+    """A Week per Monday from the period's first week to its last, zeros where quiet."""
+    weeks = []
+    monday = first_monday(filters.start)
+    index = 0
+    while monday <= filters.end:
+        weeks.append(Week(monday, *by_week.get(index, (0, 0, 0, 0))))
+        monday += timedelta(days=7)
+        index += 1
+    return weeks
+
+
+def _weekly_from_rollup(filters: DashboardFilters) -> list[Week]:
+    """Weekly counts from the day roll-up; ideas posted stay a live query on the idea table."""
+    origin = first_monday(filters.start)
+    posted = (
+        select(week_index(Idea.created_at, day_start(origin)).label("week"))
+        .where(
+            Idea.hidden.is_(False),
+            *filters.scope_clauses(),
+            *filters.datetime_clauses(Idea.created_at),
+        )
+        .subquery("posted")
+    )
+    ideas = {
+        int(week): int(count)
+        for week, count in db.session.execute(
+            select(posted.c.week, func.count()).group_by(posted.c.week)
+        )
+    }
+    per_week: dict[int, list[rollup.Activity]] = {}
+    scope = rollup.scope_of(filters)
+    for day, activity in rollup.days_activity(filters.start, filters.end, scope).items():
+        per_week.setdefault((day - origin).days // 7, []).append(activity)
+    by_week = {}
+    for index in set(per_week) | set(ideas):
+        activity = rollup.combined(per_week.get(index, []))
+        by_week[index] = (
+            ideas.get(index, 0),
+            activity.comments,
+            activity.votes,
+            len(activity.participants),
+        )
+    return _weeks(filters, by_week)
+
+
+def _weekly_live(filters: DashboardFilters) -> list[Week]:
+    """Weekly counts straight from the idea, comment and vote tables: the reference."""
     origin = first_monday(filters.start)
     origin_at = day_start(origin)
     scope = [Idea.hidden.is_(False), *filters.scope_clauses()]
@@ -76,18 +130,8 @@ def weekly_participation(filters: DashboardFilters) -> list[Week]:
         .group_by(actions.c.week)
         .order_by(actions.c.week)
     ).all()
-    by_week = {int(row[0]): row for row in rows}
-    weeks = []
-    monday = origin
-    index = 0
-    while monday <= filters.end:
-        row = by_week.get(index)
-        if row is None:
-            weeks.append(Week(monday))
-        else:
-            weeks.append(
-                Week(monday, int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(row[4]))
-            )
-        monday += timedelta(days=7)
-        index += 1
-    return weeks
+    by_week = {
+        int(row[0]): (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(row[4]))
+        for row in rows
+    }
+    return _weeks(filters, by_week)

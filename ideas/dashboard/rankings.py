@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ideas.board.models import Idea
 from ideas.dashboard.filters import DashboardFilters
-from ideas.dashboard.summaries import IdeaSummary
+from ideas.dashboard.summaries import IdeaSummary, idea_summaries
 from ideas.extensions import db
 from ideas.timeutil import utcnow
 from ideas.workflow.stages import Stage
@@ -23,6 +23,9 @@ RANKINGS = {
 }
 DEFAULT_RANKING = "wilson"
 RANKED_LIMIT = 10
+# Ideas read off the top of the ranking's index before falling back to the whole period:
+# with the default filters the top ten of the period are nearly always among them.
+RANKED_CANDIDATES = 1000
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,20 @@ def ranked_ideas(
     clauses = [Idea.hidden.is_(False), Idea.stage != Stage.MERGED, *filters.idea_clauses()]
     if stage is not None:
         clauses.append(Idea.stage == stage)
-    query = select(Idea).where(*clauses).order_by(column.desc(), Idea.id.desc()).limit(limit)
+    order = (column.desc(), Idea.id.desc())
+    # First the best RANKED_CANDIDATES ideas of all, read in index order (a short walk of
+    # the ranking's index): the order is total, so if `limit` of them match, they are the
+    # top `limit` of the period. Otherwise ask the period itself (few matches, or a period
+    # far from the top), which reads every idea in its dates.
+    candidates = select(Idea.id).order_by(*order).limit(RANKED_CANDIDATES)
+    ids = list(
+        db.session.scalars(
+            select(Idea.id).where(*clauses, Idea.id.in_(candidates)).order_by(*order).limit(limit)
+        )
+    )
+    if len(ids) < limit:
+        ids = list(
+            db.session.scalars(select(Idea.id).where(*clauses).order_by(*order).limit(limit))
+        )
     now = now or utcnow()
-    return [
-        RankedIdea(IdeaSummary.of(idea), (now - idea.created_at).days)
-        for idea in db.session.scalars(query)
-    ]
+    return [RankedIdea(summary, (now - summary.created_at).days) for summary in idea_summaries(ids)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 
 from flask import has_request_context, url_for
@@ -107,12 +107,17 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
     return lines
 
 
-def _count_header(first: str) -> list[str]:
-    return [first, _("Ideas posted"), _("Comments"), _("Votes"), _("Stage moves"), _("Implemented")]
-
-
-def _count_cells(row: dict) -> list:
-    return [row["ideas"], row["comments"], row["votes"], row["moves"], row["implemented"]]
+def _measures(*, pilots: bool = False) -> list[tuple[str, str]]:
+    """The report's measures as (snapshot key, label); the totals also count pilots."""
+    measures = [
+        ("ideas", _("Ideas posted")),
+        ("comments", _("Comments")),
+        ("votes", _("Votes")),
+        ("moves", _("Stage moves")),
+        ("pilots", _("Pilots")),
+        ("implemented", _("Implemented")),
+    ]
+    return [(key, label) for key, label in measures if pilots or key != "pilots"]
 
 
 def _more(shown: int, total: int) -> list[str]:
@@ -134,6 +139,90 @@ def scope_lines(snapshot: dict) -> list[str]:
     return lines
 
 
+def _moved_lines(move: dict) -> list[str]:
+    return [
+        "- "
+        + _(
+            "%(idea)s: from %(from)s to %(to)s on %(date)s. Rationale: %(rationale)s",
+            idea=_idea_link(move["idea"]),
+            **{"from": stage_label(move["from"])},
+            to=stage_label(move["to"]),
+            date=move["at"][:10],
+            rationale=md_text(move["rationale"]),
+        )
+    ]
+
+
+def _piloted_lines(pilot: dict) -> list[str]:
+    lines = [
+        "- "
+        + _(
+            "%(idea)s, from %(start)s to %(end)s, led by %(department)s. Outcome: %(outcome)s.",
+            idea=_idea_link(pilot["idea"]),
+            start=pilot["starts_on"],
+            end=pilot["ends_on"],
+            department=md_text(localized(pilot["lead_department"], _("no department"))),
+            outcome=outcome_label(pilot["outcome"]),
+        ),
+        "  " + _("Hypothesis: %(text)s", text=md_text(pilot["hypothesis"])),
+    ]
+    if pilot["findings"]:
+        lines.append("  " + _("Findings: %(text)s", text=md_text(pilot["findings"])))
+    return lines
+
+
+def _implemented_lines(item: dict) -> list[str]:
+    return [
+        "- "
+        + _(
+            "%(idea)s, on %(date)s. Rationale: %(rationale)s",
+            idea=_idea_link(item["idea"]),
+            date=item["at"][:10],
+            rationale=md_text(item["rationale"]),
+        )
+    ]
+
+
+def _list_sections() -> list[tuple[str, str, str, Callable[[dict], list[str]]]]:
+    """The listed sections: (snapshot key, heading, sentence when empty, lines of one item)."""
+    return [
+        ("moved", _("What moved"), _("No idea changed stage in the period."), _moved_lines),
+        ("piloted", _("What was piloted"), _("No pilot ran in the period."), _piloted_lines),
+        (
+            "implemented",
+            _("What was implemented"),
+            _("No idea was implemented in the period."),
+            _implemented_lines,
+        ),
+    ]
+
+
+def _count_sections() -> list[tuple[str, str, str, str]]:
+    """The count tables: (snapshot key, heading, first column, name of a nameless row)."""
+    return [
+        ("by_theme", _("Counts by theme"), _("Theme"), ""),
+        ("by_department", _("Counts by department"), _("Department"), _("No department")),
+    ]
+
+
+def _heard_lines(theme: dict) -> list[str]:
+    lines = ["", f"### {md_text(localized(theme['names']))}", ""]
+    lines.append(_("Ideas posted in the period: %(count)s.", count=theme["count"]))
+    for position, idea in enumerate(theme["ideas"], 1):
+        lines.append(
+            f"{position}. "
+            + _(
+                "%(idea)s (%(stage)s; %(up)s for, %(down)s against; %(comments)s comments)",
+                idea=_idea_link(idea),
+                stage=stage_label(idea["stage"]),
+                up=idea["up"],
+                down=idea["down"],
+                comments=idea["comments"],
+            )
+        )
+    return lines
+
+
 def report_markdown(snapshot: dict, title: str | None = None, published: str | None = None) -> str:
     """The report as a Markdown document in the reader's language."""
     period = snapshot["period"]
@@ -147,101 +236,32 @@ def report_markdown(snapshot: dict, title: str | None = None, published: str | N
     out += ["", f"## {_('In numbers')}", ""]
     out += _table(
         [_("Measure"), _("Count")],
-        [
-            [_("Ideas posted"), totals["ideas"]],
-            [_("Comments"), totals["comments"]],
-            [_("Votes"), totals["votes"]],
-            [_("Stage moves"), totals["moves"]],
-            [_("Pilots"), totals["pilots"]],
-            [_("Implemented"), totals["implemented"]],
-        ],
+        [[label, totals[key]] for key, label in _measures(pilots=True)],
     )
-
     out += ["", f"## {_('What was heard')}"]
     for theme in snapshot["heard"]:
-        out += ["", f"### {md_text(localized(theme['names']))}", ""]
-        out.append(_("Ideas posted in the period: %(count)s.", count=theme["count"]))
-        for position, idea in enumerate(theme["ideas"], 1):
-            out.append(
-                f"{position}. "
-                + _(
-                    "%(idea)s (%(stage)s; %(up)s for, %(down)s against; %(comments)s comments)",
-                    idea=_idea_link(idea),
-                    stage=stage_label(idea["stage"]),
-                    up=idea["up"],
-                    down=idea["down"],
-                    comments=idea["comments"],
-                )
+        out += _heard_lines(theme)
+    for key, section_heading, empty, item_lines in _list_sections():
+        items = snapshot[key]
+        out += ["", f"## {section_heading}", ""]
+        if not items:
+            out.append(empty)
+        for item in items:
+            out += item_lines(item)
+        out += _more(len(items), snapshot[f"{key}_total"])
+    measures = _measures()
+    for key, section_heading, first, no_name in _count_sections():
+        out += ["", f"## {section_heading}", ""]
+        if snapshot[key]:
+            out += _table(
+                [first, *(label for _key, label in measures)],
+                [
+                    [localized(row["names"], no_name), *(row[k] for k, _label in measures)]
+                    for row in snapshot[key]
+                ],
             )
-
-    out += ["", f"## {_('What moved')}", ""]
-    if not snapshot["moved"]:
-        out.append(_("No idea changed stage in the period."))
-    for move in snapshot["moved"]:
-        out.append(
-            "- "
-            + _(
-                "%(idea)s: from %(from)s to %(to)s on %(date)s. Rationale: %(rationale)s",
-                idea=_idea_link(move["idea"]),
-                **{"from": stage_label(move["from"])},
-                to=stage_label(move["to"]),
-                date=move["at"][:10],
-                rationale=md_text(move["rationale"]),
-            )
-        )
-    out += _more(len(snapshot["moved"]), snapshot["moved_total"])
-
-    out += ["", f"## {_('What was piloted')}", ""]
-    if not snapshot["piloted"]:
-        out.append(_("No pilot ran in the period."))
-    for pilot in snapshot["piloted"]:
-        out.append(
-            "- "
-            + _(
-                "%(idea)s, from %(start)s to %(end)s, led by %(department)s. Outcome: %(outcome)s.",
-                idea=_idea_link(pilot["idea"]),
-                start=pilot["starts_on"],
-                end=pilot["ends_on"],
-                department=md_text(localized(pilot["lead_department"], _("no department"))),
-                outcome=outcome_label(pilot["outcome"]),
-            )
-        )
-        out.append("  " + _("Hypothesis: %(text)s", text=md_text(pilot["hypothesis"])))
-        if pilot["findings"]:
-            out.append("  " + _("Findings: %(text)s", text=md_text(pilot["findings"])))
-    out += _more(len(snapshot["piloted"]), snapshot["piloted_total"])
-
-    out += ["", f"## {_('What was implemented')}", ""]
-    if not snapshot["implemented"]:
-        out.append(_("No idea was implemented in the period."))
-    for item in snapshot["implemented"]:
-        out.append(
-            "- "
-            + _(
-                "%(idea)s, on %(date)s. Rationale: %(rationale)s",
-                idea=_idea_link(item["idea"]),
-                date=item["at"][:10],
-                rationale=md_text(item["rationale"]),
-            )
-        )
-    out += _more(len(snapshot["implemented"]), snapshot["implemented_total"])
-
-    out += ["", f"## {_('Counts by theme')}", ""]
-    out += _table(
-        _count_header(_("Theme")),
-        [[localized(row["names"]), *_count_cells(row)] for row in snapshot["by_theme"]],
-    )
-    out += ["", f"## {_('Counts by department')}", ""]
-    if snapshot["by_department"]:
-        out += _table(
-            _count_header(_("Department")),
-            [
-                [localized(row["names"], _("No department")), *_count_cells(row)]
-                for row in snapshot["by_department"]
-            ],
-        )
-    else:
-        out.append(_("No activity in the period."))
+        else:
+            out.append(_("No activity in the period."))
     return "\n".join(out) + "\n"
 
 
@@ -260,46 +280,54 @@ def _en(names: dict | None) -> str:
     return (names or {}).get("en") or ""
 
 
-def _csv_rows(snapshot: dict) -> Iterator[dict]:
+def _at(*path: str) -> Callable[[dict], object]:
+    """A CSV cell read from a snapshot row by a path of keys."""
+
+    def cell(row: dict) -> object:
+        for key in path:
+            row = row[key]
+        return row
+
+    return cell
+
+
+_IDEA_CELLS = {"idea_id": _at("idea", "id"), "title": _at("idea", "title"),
+               "stage": _at("idea", "stage")}  # fmt: skip
+_MOVE_CELLS = {**_IDEA_CELLS, "from_stage": _at("from"), "to_stage": _at("to"),
+               "date": _at("at"), "text": _at("rationale")}  # fmt: skip
+_COUNT_CELLS = {"ideas_posted": _at("ideas"), "comments_posted": _at("comments"),
+                "votes_cast": _at("votes"), "stage_moves": _at("moves"),
+                "implemented": _at("implemented")}  # fmt: skip
+
+
+def _heard_ideas(snapshot: dict) -> Iterator[dict]:
     for theme in snapshot["heard"]:
         for idea in theme["ideas"]:
-            yield {
-                "section": "heard", "theme": theme["code"], "idea_id": idea["id"],
-                "title": idea["title"], "stage": idea["stage"], "votes_up": idea["up"],
-                "votes_down": idea["down"], "comment_count": idea["comments"],
-            }  # fmt: skip
-    for section in ("moved", "implemented"):
-        for move in snapshot[section]:
-            yield {
-                "section": section, "idea_id": move["idea"]["id"],
-                "title": move["idea"]["title"], "stage": move["idea"]["stage"],
-                "from_stage": move["from"], "to_stage": move["to"], "date": move["at"],
-                "text": move["rationale"],
-            }  # fmt: skip
-    for pilot in snapshot["piloted"]:
-        yield {
-            "section": "piloted", "idea_id": pilot["idea"]["id"],
-            "title": pilot["idea"]["title"], "stage": pilot["idea"]["stage"],
-            "department": _en(pilot["lead_department"]), "date": pilot["starts_on"],
-            "end_date": pilot["ends_on"], "outcome": pilot["outcome"] or "running",
-            "text": pilot["hypothesis"], "findings": pilot["findings"],
-        }  # fmt: skip
-    counts = {
-        "ideas_posted": "ideas", "comments_posted": "comments", "votes_cast": "votes",
-        "stage_moves": "moves", "implemented": "implemented",
-    }  # fmt: skip
-    for row in snapshot["by_theme"]:
-        yield {
-            "section": "by_theme",
-            "theme": row["code"],
-            **{k: row[v] for k, v in counts.items()},
-        }
-    for row in snapshot["by_department"]:
-        yield {
-            "section": "by_department",
-            "department": _en(row["names"]),
-            **{k: row[v] for k, v in counts.items()},
-        }
+            yield {"theme": theme["code"], **idea}
+
+
+# The CSV's sections in order: (section, the snapshot's rows, CSV column -> cell of a row).
+_CSV_SECTIONS: list[tuple[str, Callable[[dict], Iterable[dict]], dict]] = [
+    ("heard", _heard_ideas,
+     {"theme": _at("theme"), "idea_id": _at("id"), "title": _at("title"), "stage": _at("stage"),
+      "votes_up": _at("up"), "votes_down": _at("down"), "comment_count": _at("comments")}),
+    ("moved", lambda snapshot: snapshot["moved"], _MOVE_CELLS),
+    ("implemented", lambda snapshot: snapshot["implemented"], _MOVE_CELLS),
+    ("piloted", lambda snapshot: snapshot["piloted"],
+     {**_IDEA_CELLS, "department": lambda pilot: _en(pilot["lead_department"]),
+      "date": _at("starts_on"), "end_date": _at("ends_on"),
+      "outcome": lambda pilot: pilot["outcome"] or "running", "text": _at("hypothesis"),
+      "findings": _at("findings")}),
+    ("by_theme", lambda snapshot: snapshot["by_theme"], {"theme": _at("code"), **_COUNT_CELLS}),
+    ("by_department", lambda snapshot: snapshot["by_department"],
+     {"department": lambda row: _en(row["names"]), **_COUNT_CELLS}),
+]  # fmt: skip
+
+
+def _csv_rows(snapshot: dict) -> Iterator[dict]:
+    for section, rows, cells in _CSV_SECTIONS:
+        for row in rows(snapshot):
+            yield {"section": section, **{column: cell(row) for column, cell in cells.items()}}
 
 
 def report_csv(snapshot: dict) -> str:

@@ -16,6 +16,7 @@ the top ideas: their votes moved to the idea they were merged into.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -135,7 +136,12 @@ MEASURES = ("ideas", "comments", "votes", "moves", "implemented")
 def _count_tables(filters: DashboardFilters) -> tuple[list, list, dict]:
     """Rows per theme (every theme, in order) and per department (those with activity)."""
     counts = _count_by_scope(filters)
-    themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.id)).all()
+    # A report narrowed to one theme lists that theme only, not four empty ones.
+    themes = db.session.scalars(
+        select(Theme)
+        .where(*([Theme.id == filters.theme_id] if filters.theme_id is not None else []))
+        .order_by(Theme.position, Theme.id)
+    ).all()
     by_theme = []
     for theme in themes:
         row = {"code": theme.code, "names": _names(theme)}
@@ -266,10 +272,15 @@ def _scope(filters: DashboardFilters) -> dict:
     )
     theme = db.session.get(Theme, filters.theme_id) if filters.theme_id else None
     group = db.session.get(Group, filters.group_id) if filters.group_id else None
+    # The ids (added in snapshot version 1, read by nothing older) say exactly what the
+    # report was narrowed to, even if a department or theme is renamed later.
     return {
         "department": _names(department),
         "theme": _names(theme),
         "group": group.name if group is not None else None,
+        "department_id": filters.department_id,
+        "theme_id": filters.theme_id,
+        "group_id": filters.group_id,
     }
 
 
@@ -278,7 +289,23 @@ def report_filters(args, today: date) -> DashboardFilters:
 
     A missing or unreadable date gives way to a default period; `errors` says what was ignored.
     """
-    return clamp_period(DashboardFilters.from_args(args)).resolved(today)
+    filters = clamp_period(DashboardFilters.from_args(args)).resolved(today)
+    # An id that names no department, theme or group would narrow the report to nothing
+    # without saying so (and could not be frozen by name): drop it and say it was ignored.
+    unknown = {
+        field: None
+        for field, model in (
+            ("department_id", Department),
+            ("theme_id", Theme),
+            ("group_id", Group),
+        )
+        if getattr(filters, field) is not None
+        and db.session.get(model, getattr(filters, field)) is None
+    }
+    if unknown:
+        errors = (*filters.errors, _l("An unknown filter value was ignored."))
+        filters = replace(filters, **unknown, errors=tuple(dict.fromkeys(errors)))
+    return filters
 
 
 def build_progress_report(filters: DashboardFilters) -> dict:
@@ -346,6 +373,7 @@ def publish_report(actor: User, filters: DashboardFilters, title: str) -> Publis
         title=title,
         period_start=filters.start,
         period_end=filters.end,
+        **filters.scope_args(),
     )
     db.session.flush()
     return report

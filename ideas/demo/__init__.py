@@ -13,7 +13,9 @@ from ideas.accounts.services import hash_password
 from ideas.board.models import Comment, Idea, Theme, Vote
 from ideas.board.ranking import hot_score
 from ideas.board.services import cast_vote, follow_idea, post_comment, post_idea
+from ideas.dashboard.rollup import refresh as refresh_rollup
 from ideas.demo.content import COMMENTS, DEPARTMENTS, GROUPS, IDEA_SEEDS
+from ideas.demo.reports import publish_demo_reports
 from ideas.demo.workflow import run_workflow
 from ideas.extensions import db
 from ideas.groups.models import GroupKind
@@ -136,6 +138,8 @@ def seed_demo(users_count: int = 50, ideas_count: int = 200, seed: int = 2020) -
     run_workflow(rng, users, departments)
     # A separate generator, so the dashboard's additions leave the rest of the demo as it was.
     _liven_dashboard(random.Random(seed + 1), departments, now)
+    # Last, so the frozen reports hold the demo's final dates and votes.
+    publish_demo_reports(users, now.date())
     return {
         "users": len(users),
         "ideas": db.session.scalar(select(func.count(Idea.id))),
@@ -174,9 +178,12 @@ def seed_demo_command(if_empty: bool) -> None:
         raise click.ClickException("The database already has users; seed-demo needs an empty one.")
     with transaction():
         counts = seed_demo()
+    # The demo's activity is backdated over weeks: roll it up as the nightly job would,
+    # so a newcomer's dashboard reads the roll-up like a production one.
+    rolled = refresh_rollup()
     click.echo(
         f"Demo data: {counts['users']} users, {counts['ideas']} ideas, "
-        f"{counts['comments']} comments."
+        f"{counts['comments']} comments; {rolled.days} days rolled up for the dashboard."
     )
     _print_sign_ins()
 

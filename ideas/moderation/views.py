@@ -33,8 +33,10 @@ QUEUE_PAGE_SIZE = 50
 
 
 def _idea_page(idea: Idea, comment: Comment | None) -> str:
-    anchor = f"c{comment.id}" if comment is not None else None
-    return url_for("board.show_idea", idea_id=idea.id, _anchor=anchor)
+    if comment is None:
+        return url_for("board.show_idea", idea_id=idea.id)
+    # ?comment= opens the page of a long discussion that holds the comment.
+    return url_for("board.show_idea", idea_id=idea.id, comment=comment.id, _anchor=f"c{comment.id}")
 
 
 def _flag(idea: Idea, comment: Comment | None):

@@ -1,9 +1,16 @@
-"""Operator commands: `flask search rebuild` and `flask search check`."""
+"""Operator commands: `flask search rebuild`, `flask search check` and `flask search sync`."""
 
 import click
 from flask.cli import AppGroup
 
-from ideas.search.index import apply_pending, check, index_complete, index_path, rebuild
+from ideas.search.index import (
+    apply_pending,
+    check,
+    flush_pending,
+    index_complete,
+    index_path,
+    rebuild,
+)
 
 search_cli = AppGroup("search", help="Build and verify the search index.")
 
@@ -56,3 +63,10 @@ def check_command(repair: bool) -> None:
     if repair:
         click.echo("Repaired; run `flask search check` again to confirm.")
     raise SystemExit(1)
+
+
+@search_cli.command("sync")
+def sync_command() -> None:
+    """Apply the queued changes now (votes are queued, and applied within SEARCH_VOTES_LAG)."""
+    count = flush_pending()
+    click.echo(f"{count} queued idea(s) applied to the search index.")

@@ -29,7 +29,7 @@ from ideas.search.documents import all_documents, is_indexable, load_documents, 
 from ideas.search.querying import excerpt, highlight, parse, sanitise, suggest
 from ideas.search.results import SearchFilters, SearchPage, SearchResult
 from ideas.search.similarity import similar_ids
-from ideas.search.store import IndexBusy, IndexStore
+from ideas.search.store import PENDING, IndexBusy, IndexStore
 from ideas.workflow.stages import Stage
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 SORTS = ("relevance", "votes", "newest")
 SNIPPET_SOURCE = 3000
 _STORES: dict[str, IndexStore] = {}
+# When this process last took the queue of each index (time.monotonic()), for the throttle
+# of vote-only changes (queue_votes, SEARCH_VOTES_LAG).
+_TAKEN: dict[str, float] = {}
 # Separate files per segment, not Whoosh's compound file: a compound file is read through a
 # memory map that Whoosh copies into a BytesIO each time a reader opens it, which at
 # 100,000 ideas cost hundreds of milliseconds per write and per new searcher.
@@ -107,6 +110,7 @@ def index_ideas(ids: Iterable[int]) -> bool:
         # Documents are read inside the lock, so the last writer always writes the newest
         # state, and compared with the index there, so an unchanged idea costs no commit.
         with store.locked(current_app.config["SEARCH_LOCK_TIMEOUT"]) as ix:
+            _TAKEN[str(store.root)] = time.monotonic()
             ids |= store.take_pending()
             _write(ix, ids)
         return True
@@ -143,6 +147,88 @@ def remove_idea(idea_id: int) -> bool:
         log.exception("could not remove idea %d from the search index", idea_id)
         store.queue_pending([idea_id])  # the next writer re-reads it and removes it
         return False
+
+
+def _votes_lag() -> float:
+    return float(current_app.config.get("SEARCH_VOTES_LAG", 5.0))
+
+
+def _taken_within(store: IndexStore, seconds: float) -> bool:
+    """True when this process took the queue less than `seconds` ago."""
+    return time.monotonic() - _TAKEN.get(str(store.root), float("-inf")) < seconds
+
+
+def _has_pending(store: IndexStore) -> bool:
+    try:
+        return (store.root / PENDING).stat().st_size > 0
+    except FileNotFoundError:
+        return False
+
+
+def flush_pending(timeout: float | None = None) -> int:
+    """Apply the queue now, waiting up to `timeout` s for the lock; return how many ideas.
+
+    Never raises. A busy index leaves the queue for its writer, who takes it; a failed
+    write puts the ids back.
+    """
+    store = _store()
+    if not _has_pending(store):
+        return 0
+    if timeout is None:
+        timeout = current_app.config["SEARCH_LOCK_TIMEOUT"]
+    ids: set[int] = set()
+    try:
+        with store.locked(timeout) as ix:
+            _TAKEN[str(store.root)] = time.monotonic()
+            ids = store.take_pending()
+            if ids:
+                _write(ix, ids)
+        return len(ids)
+    except IndexBusy:
+        return 0
+    except Exception:
+        log.exception("search indexing failed; %d idea(s) queued for the next writer", len(ids))
+    try:
+        store.queue_pending(ids)
+    except OSError:
+        log.exception("could not queue ideas %s for indexing", sorted(ids))
+    return 0
+
+
+def queue_votes(ids: Iterable[int]) -> None:
+    """Note ideas whose only change is their votes; they reach the index in batches.
+
+    A vote must not pay for rewriting its idea's whole document (the text of the idea and
+    of its comments is analysed again, and Whoosh writes and merges segments): the ids join
+    the queue, which the next writer takes. So that the queue stays short when nothing
+    else writes and nobody sorts by votes, at most once per SEARCH_VOTES_FLUSH_SECONDS per
+    process a vote applies the queue itself, if no other writer holds the index (it never
+    waits for the lock). Never raises.
+    """
+    ids = {int(i) for i in ids}
+    if not ids:
+        return
+    store = _store()
+    try:
+        store.journal_if_rebuilding(ids)  # so the ids reach a generation being built too
+        store.queue_pending(ids)
+    except OSError:
+        log.exception("could not queue %d idea(s) for indexing; indexing now", len(ids))
+        index_ideas(ids)
+        return
+    if not _taken_within(store, current_app.config.get("SEARCH_VOTES_FLUSH_SECONDS", 60.0)):
+        flush_pending(timeout=0)
+
+
+def catch_up_votes() -> None:
+    """Before a votes-sorted search: apply queued votes older than SEARCH_VOTES_LAG seconds.
+
+    Votes queued after this process last took the queue are younger than that, so a
+    search never sees votes older than the lag missing (unless the index stays busy).
+    """
+    store = _store()
+    if not _taken_within(store, _votes_lag()):
+        flush_pending()
 
 
 def apply_pending() -> int:
@@ -247,6 +333,8 @@ def query(
         out.problem = sanitised.problem
         return out
     try:
+        if sort == "votes":
+            catch_up_votes()  # the one order that reads the queued net votes
         searcher = _store().searcher()
         q = parse(searcher.schema, sanitised)
         if q is None:

@@ -111,15 +111,60 @@ def overdue_responses(filters: IdeaFilters, now: datetime | None = None) -> Sele
     return bucket_query(Bucket.OVERDUE, filters, now)
 
 
-def bucket_counts(filters: IdeaFilters, now: datetime | None = None) -> dict[Bucket, int]:
-    """How many ideas each bucket holds, in one query."""
+# "threshold_reached_at >= the earliest datetime" is "IS NOT NULL" written as a range: SQLite's
+# planner then reads the threshold index instead of the (nearly useless) index on hidden.
+_EARLIEST = datetime(1, 1, 1)
+
+
+@dataclass(frozen=True)
+class ResponseCounts:
+    """Open ideas over the response threshold: all, responded, awaiting and overdue."""
+
+    over_threshold: int
+    responded: int
+    awaiting: int
+    overdue: int
+
+
+def response_counts(filters: IdeaFilters, now: datetime | None = None) -> ResponseCounts:
+    """The queue's awaiting and overdue counts, with the ideas over the threshold, in one query.
+
+    Only ideas that crossed the threshold count here, so the query reads the
+    threshold_reached_at index instead of every idea.
+    """
     conditions = _conditions(now or utcnow())
-    columns = [
-        func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(bucket.value)
-        for bucket, condition in conditions.items()
-    ]
-    row = db.session.execute(select(*columns).where(*_open_clauses(filters))).one()
-    return {bucket: int(row._mapping[bucket.value]) for bucket in Bucket}
+
+    def count(condition) -> object:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = db.session.execute(
+        select(
+            func.count(),
+            count(Idea.responded_at.is_not(None)),
+            count(conditions[Bucket.AWAITING]),
+            count(conditions[Bucket.OVERDUE]),
+        ).where(*_open_clauses(filters), Idea.threshold_reached_at >= _EARLIEST)
+    ).one()
+    return ResponseCounts(*(int(value) for value in row))
+
+
+def bucket_counts(filters: IdeaFilters, now: datetime | None = None) -> dict[Bucket, int]:
+    """How many ideas each bucket holds.
+
+    Two indexed reads instead of one pass over every open idea: the proposed ideas (by
+    stage), and those over the response threshold (by threshold_reached_at).
+    """
+    now = now or utcnow()  # one instant for both reads
+    conditions = _conditions(now)
+    new = db.session.scalar(
+        select(func.count()).where(*_open_clauses(filters), conditions[Bucket.NEW])
+    )
+    responses = response_counts(filters, now)
+    return {
+        Bucket.NEW: int(new or 0),
+        Bucket.AWAITING: responses.awaiting,
+        Bucket.OVERDUE: responses.overdue,
+    }
 
 
 def reviewer_candidates() -> list[User]:

@@ -157,7 +157,7 @@ def test_reporting_a_comment_returns_to_it(app, client, auth, make_idea, make_us
     response = client.post(f"/comments/{comment}/flag", data={"reason": REASON})
 
     assert response.status_code == 302
-    assert response.location == f"/ideas/{idea.id}#c{comment}"
+    assert response.location == f"/ideas/{idea.id}?comment={comment}#c{comment}"
     assert _flags(app) == [(member.id, comment, FlagStatus.OPEN, REASON)]
 
 

@@ -292,7 +292,7 @@ def test_post_a_comment(app, client, auth, make_idea):
 
     assert response.status_code == 302
     [(comment_id, parent_id, body)] = _comments(app, idea.id)
-    assert response.location == f"/ideas/{idea.id}#c{comment_id}"
+    assert response.location == f"/ideas/{idea.id}?comment={comment_id}#c{comment_id}"
     assert (parent_id, body) == (None, "Great **idea**")
     assert _idea(app, idea.id).comment_count == 1
     with app.app_context():
@@ -320,7 +320,7 @@ def test_reply_is_shown_under_its_comment(app, client, auth, make_idea):
 
     assert response.status_code == 302
     reply_id = _comments(app, idea.id)[1][0]
-    assert response.location == f"/ideas/{idea.id}#c{reply_id}"
+    assert response.location == f"/ideas/{idea.id}?comment={reply_id}#c{reply_id}"
     assert _comments(app, idea.id)[1] == (reply_id, top_id, "A reply")
     assert _idea(app, idea.id).comment_count == 2
     page = parse(client.get(f"/ideas/{idea.id}").text)

@@ -18,6 +18,7 @@ from ideas.dashboard.filters import DashboardFilters
 from ideas.dashboard.funnel import build_funnel
 from ideas.dashboard.participation import weekly_participation
 from ideas.dashboard.rankings import ranked_ideas
+from ideas.dashboard.rollup import refresh
 from ideas.extensions import db
 from ideas.workflow.models import StageChange
 from ideas.workflow.stages import Stage
@@ -58,11 +59,12 @@ def _idea(author, department, created, stage, history, theme="innovation", **ext
     return idea
 
 
-@pytest.fixture
-def data(ctx, app):
+@pytest.fixture(params=["live", "rollup"])
+def data(request, ctx, app):
     """The hand-built fixture: two departments, six people, six ideas, comments and votes.
 
     The ideas' counters match their rows, as the services keep them (totals read them).
+    Every test runs twice: counted live, and read from the refreshed dashboard roll-up.
     """
     app.config["DASHBOARD_STUCK_DAYS"] = 10
     app.config["RESPONSE_DUE_DAYS"] = 30
@@ -155,6 +157,9 @@ def data(ctx, app):
             Vote(idea_id=idea.id, user_id=voter.id, value=value, created_at=when, updated_at=when)
         )
     db.session.flush()
+    if request.param == "rollup":
+        db.session.commit()
+        refresh(now=datetime(2026, 4, 2))  # rolls up every day to 31 March
     return {"alpha": alpha, "beta": beta, **people, **ideas}
 
 

@@ -12,7 +12,10 @@ from ideas.extensions import db
 from tests.conftest import make_config, scratch_database
 
 EXPECTED_TABLES = {
-    "alembic_version", "assessment", "audit_entry", "comment", "department",
+    "alembic_version", "assessment", "audit_entry", "comment", "dashboard_day",
+    "dashboard_department_members", "dashboard_dirty_day", "dashboard_moved_account",
+    "dashboard_rollup_state",
+    "department",
     "expert_assignment", "flag", "follow", "group", "idea", "membership", "milestone",
     "notification", "official_response", "pilot", "published_report", "stage_change", "theme",
     "user", "vote",

@@ -13,12 +13,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from ideas.accounts.models import Department
-from ideas.board.models import Theme
+from ideas.board.services import filter_choices
 from ideas.dashboard.filters import DashboardFilters
 from ideas.dashboard.models import PublishedReport
 from ideas.dashboard.permissions import (
@@ -82,16 +80,14 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 
 def _render_progress(filters: DashboardFilters, form: PublishReportForm, status: int = 200):
     report = build_progress_report(filters)
-    departments = db.session.scalars(select(Department).order_by(Department.name_en)).all()
-    themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.id)).all()
     return render_template(
         "dashboard/reports/progress.html",
         report=report,
         filters=filters,
         period_args=filters.to_args(),
         form=form,
-        departments=departments,
-        themes=themes,
+        # The dashboard's own department, theme and group selects.
+        filter_choices=filter_choices(include_merged=False),
         scope=scope_lines(report),
         can_publish=can_publish_report(current_user),
         **template_helpers(),
