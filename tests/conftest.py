@@ -34,6 +34,8 @@ PG_ADMIN_URL = os.environ.get("IDEAS_TEST_PG_ADMIN", "postgresql://postgres@127.
 PASSWORD = "correct-horse-battery"
 # Rows the migrations put in; the per-test cleanup keeps them.
 KEEP_TABLES = {"theme", "alembic_version"}
+# The theme codes the migrations put in, read once per test process.
+_seeded_themes: set[str] = set()
 
 
 def pytest_report_header(config):
@@ -98,6 +100,7 @@ def _app(database_url, tmp_path_factory):
     application = create_app(make_config(database_url, SEARCH_INDEX_DIR=search_index))
     with application.app_context():
         upgrade()
+        _seeded_themes.update(db.session.scalars(select(Theme.code)))
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -110,6 +113,8 @@ def wipe_database(application) -> None:
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in KEEP_TABLES:
                 db.session.execute(delete(table))
+        # Keep the themes the migrations seed, not those a test added.
+        db.session.execute(delete(Theme).where(Theme.code.not_in(_seeded_themes)))
         db.session.commit()
     shutil.rmtree(application.config["SEARCH_INDEX_DIR"], ignore_errors=True)
 

@@ -48,6 +48,11 @@ def live_server(_app, database_url, tmp_path_factory):
         # The browser tests sign in dozens of times a minute from one address; the rate
         # limits have their own tests (tests/security/test_rate_limits.py).
         "RATELIMIT_ENABLED": "false",
+        # Tests write rows behind the server's back, between and within tests: a worker's
+        # cached counts, names or dashboards would show an earlier test's data.
+        "IDEAS_COUNT_CACHE_SECONDS": "0",
+        "IDEAS_REFERENCE_CACHE_SECONDS": "0",
+        "DASHBOARD_CACHE_SECONDS": "0",
     }
     log_path = tmp_path_factory.mktemp("live-log") / "gunicorn.log"
     with gunicorn(env, log_path, workers=1, threads=4) as server:
