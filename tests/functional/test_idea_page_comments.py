@@ -10,7 +10,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from ideas.accounts.models import Role, User
 from ideas.board.models import Comment, Idea
@@ -18,6 +17,7 @@ from ideas.board.services import post_comment
 from ideas.extensions import db
 from ideas.timeutil import utcnow
 from tests.functional.html_dom import parse
+from tests.functional.test_query_counts import StatementCounter
 
 PER_PAGE = 3
 START = utcnow() - timedelta(days=2)
@@ -198,25 +198,6 @@ def test_comment_tools_follow_the_viewer(client, auth, make_user, make_idea, app
     assert author_link is not None
     reply_box = page.one("article", id=f"c{theirs}").one("label", **{"for": f"reply-{theirs}"})
     assert reply_box.text() == f"Your reply to {other.display_name}"
-
-
-class StatementCounter:
-    """Counts the SQL statements the app sends while active."""
-
-    def __init__(self, app):
-        self.app, self.count = app, 0
-
-    def _count(self, *_args, **_kwargs):
-        self.count += 1
-
-    def __enter__(self):
-        with self.app.app_context():
-            self.engine = db.engine
-        event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._count)
 
 
 def _statements(app, client, url) -> int:
