@@ -125,19 +125,17 @@ def _total_queries(filters: DashboardFilters) -> dict:
 
 
 def count_figures(filters: DashboardFilters) -> dict[str, int]:
-    """Every figure for the filters' period (all time when it has no dates), in one query.
+    """Every figure for the filters' period (all time when it has no dates).
 
-    With the roll-up (ideas/dashboard/rollup.py) the participants, and the period's votes
-    and comments, come from it; ideas and implemented stay live queries on the idea table.
+    With the roll-up (ideas/dashboard/rollup.py) every figure but ideas implemented comes
+    from it, for a period and in total alike: summing its day rows is cheaper than even one
+    pass over 100,000 idea rows. Without it, one statement counts them all live.
     """
     all_time = filters.start is None and filters.end is None
     queries = _total_queries(filters) if all_time else _count_queries(filters)
-    from_rollup: tuple[str, ...] = ()
-    if rollup.usable(filters):
-        # All-time votes and comments already come from the ideas' counters.
-        from_rollup = ("participants",) if all_time else ("participants", "comments", "votes")
-        for key in from_rollup:
-            del queries[key]
+    from_rollup = rollup.usable(filters)
+    if from_rollup:
+        queries = {"implemented": queries["implemented"]}
     row = db.session.execute(
         select(*(query.scalar_subquery().label(key) for key, query in queries.items()))
     ).one()
@@ -145,9 +143,9 @@ def count_figures(filters: DashboardFilters) -> dict[str, int]:
     if from_rollup:
         activity = rollup.period_activity(filters)
         counts["participants"] = len(activity.participants)
-        if not all_time:
-            counts["comments"] = activity.comments
-            counts["votes"] = activity.votes
+        counts["ideas"] = activity.ideas
+        counts["comments"] = activity.comments
+        counts["votes"] = activity.votes
     return {key: counts[key] for key in FIGURE_KEYS}
 
 

@@ -107,7 +107,7 @@ ROLLUP_SCOPES = ("a", "d", "t", "g")
 
 
 class DashboardDay(db.Model):
-    """Votes, comments and participants on one day, for all ideas or one idea scope.
+    """Votes, comments, ideas posted and participants on one day, for all ideas or one scope.
 
     A pure cache of the vote, comment and idea tables (ideas/dashboard/rollup.py): it is
     only read for days before the watermark `rolled_until` that are not marked dirty, so it
@@ -122,6 +122,8 @@ class DashboardDay(db.Model):
     scope_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     votes: Mapped[int] = mapped_column(default=0)
     comments: Mapped[int] = mapped_column(default=0)
+    # Visible ideas posted that day in the scope (migration 0009).
+    ideas: Mapped[int] = mapped_column(default=0, server_default="0")
     # A serialized roaring bitmap (pyroaring) of the ids of the day's participants.
     participants: Mapped[bytes] = mapped_column(LargeBinary)
 

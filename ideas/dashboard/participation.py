@@ -59,32 +59,17 @@ def _weeks(filters: DashboardFilters, by_week: dict[int, tuple[int, int, int, in
 
 
 def _weekly_from_rollup(filters: DashboardFilters) -> list[Week]:
-    """Weekly counts from the day roll-up; ideas posted stay a live query on the idea table."""
+    """Weekly counts from the day roll-up."""
     origin = first_monday(filters.start)
-    posted = (
-        select(week_index(Idea.created_at, day_start(origin)).label("week"))
-        .where(
-            Idea.hidden.is_(False),
-            *filters.scope_clauses(),
-            *filters.datetime_clauses(Idea.created_at),
-        )
-        .subquery("posted")
-    )
-    ideas = {
-        int(week): int(count)
-        for week, count in db.session.execute(
-            select(posted.c.week, func.count()).group_by(posted.c.week)
-        )
-    }
     per_week: dict[int, list[rollup.Activity]] = {}
     scope = rollup.scope_of(filters)
     for day, activity in rollup.days_activity(filters.start, filters.end, scope).items():
         per_week.setdefault((day - origin).days // 7, []).append(activity)
     by_week = {}
-    for index in set(per_week) | set(ideas):
-        activity = rollup.combined(per_week.get(index, []))
+    for index, days in per_week.items():
+        activity = rollup.combined(days)
         by_week[index] = (
-            ideas.get(index, 0),
+            activity.ideas,
             activity.comments,
             activity.votes,
             len(activity.participants),

@@ -184,11 +184,13 @@ def _activity_days(idea: Idea) -> set[date]:
 
 
 def make_backdated(world, when: datetime) -> datetime:
-    """Insert rows dated in the past, as an import does."""
+    """Insert rows dated in the past, as an import does (keeping the ideas' counters)."""
     u, i = world["u"], world["i"]
     db.session.add(
         Vote(idea_id=i[5].id, user_id=u[6].id, value=1, created_at=when, updated_at=when)
     )
+    i[5].up_count += 1
+    i[4].comment_count += 1
     db.session.add(
         Comment(
             idea_id=i[4].id, author_id=u[6].id, body="old", body_html="<p>old</p>",
@@ -209,6 +211,12 @@ def test_refresh_rolls_up_every_past_day_and_clears_the_marks(world):
         select(DashboardDay).where(DashboardDay.day == world["days"][0], DashboardDay.scope == "a")
     )
     assert row is not None and row.votes > 0
+    posted = [
+        idea
+        for idea in db.session.scalars(select(Idea))
+        if not idea.hidden and idea.created_at.date() == world["days"][0]
+    ]
+    assert posted and row.ideas == len(posted)
 
 
 def test_the_rollup_equals_the_live_queries_clean_dirty_and_refreshed(app, world):
@@ -310,13 +318,17 @@ def test_todays_finished_hours_are_rolled_up_and_stay_exact(app, world, monkeypa
     def at(hours: float) -> datetime:
         return day_start(day) + timedelta(hours=hours)
 
+    # Rows inserted as an import does, keeping the ideas' counters as the services would:
+    # the all-time live figures read those counters.
     def vote(user, idea, when):
         db.session.add(Vote(idea_id=idea.id, user_id=user.id, value=1, created_at=when,
                             updated_at=when))  # fmt: skip
+        idea.up_count += 1
 
     def comment(user, idea, when):
         db.session.add(Comment(idea_id=idea.id, author_id=user.id, body="c", body_html="<p>c</p>",
                                created_at=when, updated_at=when))  # fmt: skip
+        idea.comment_count += 1
 
     vote(u[0], i[1], at(9.25))  # before the partial watermark (11:00)
     vote(u[2], i[5], at(10.5))  # before it too; retracted later
