@@ -83,9 +83,7 @@ def section_timings(app, repeat: int) -> dict[str, float]:
         sections = {
             "key figures (3 periods)": lambda: figures.key_figures(filters),
             "ranked ideas": lambda: rankings.ranked_ideas(filters),
-            "funnel cohort stages": lambda: funnel.cohort_stages(filters),
-            "funnel reached": lambda: funnel.reached_counts(filters),
-            "funnel medians": lambda: funnel.median_days_per_stage(filters),
+            "funnel cohort (roll-up)": lambda: funnel.rolled_cohort_stats(filters),
             "stuck ideas": lambda: funnel.stuck_ideas(filters),
             "weekly participation": lambda: participation.weekly_participation(filters),
             "departments": lambda: departments.department_rows(filters),

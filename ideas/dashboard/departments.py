@@ -77,7 +77,7 @@ def department_rows(filters: DashboardFilters) -> list[DepartmentRow]:
     """A row per department with activity or a headcount, busiest first; the period applies."""
     participants = _participants_by_department(filters)
     ideas = _grouped(
-        select(Idea.department_id, func.count(Idea.id))
+        select(Idea.department_id, func.count())
         .where(Idea.hidden.is_(False), *filters.idea_clauses())
         .group_by(Idea.department_id)
     )

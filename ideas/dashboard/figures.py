@@ -87,9 +87,10 @@ def _count_queries(filters: DashboardFilters) -> dict:
     participants = participant_ids(filters)
     return {
         "participants": select(func.count()).select_from(participants),
-        "ideas": select(func.count(Idea.id)).where(
-            *scope, *filters.datetime_clauses(Idea.created_at)
-        ),
+        # count(*), not count(id): PostgreSQL can then answer from the covering index alone.
+        "ideas": select(func.count())
+        .select_from(Idea)
+        .where(*scope, *filters.datetime_clauses(Idea.created_at)),
         "comments": select(func.count(Comment.id))
         .join(Idea, Idea.id == Comment.idea_id)
         .where(*scope, Comment.hidden.is_(False), *filters.datetime_clauses(Comment.created_at)),

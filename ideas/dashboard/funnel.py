@@ -15,7 +15,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from ideas.board.models import Idea
-from ideas.dashboard.filters import DashboardFilters
+from ideas.dashboard import cohort, rollup
+from ideas.dashboard.filters import DashboardFilters, day_start
 from ideas.dashboard.sqltime import as_float, days_between
 from ideas.dashboard.summaries import IdeaSummary, idea_summaries
 from ideas.extensions import db
@@ -182,7 +183,7 @@ def stuck_ideas(filters: DashboardFilters, now: datetime | None = None, limit: i
         Idea.stage_changed_at < since,
     ]
     rows = db.session.execute(
-        select(Idea.stage, func.count(Idea.id)).where(*clauses).group_by(Idea.stage)
+        select(Idea.stage, func.count()).where(*clauses).group_by(Idea.stage)
     ).all()
     counts = {stage: 0 for stage in WAITING_STAGES}
     counts.update({Stage(stage): int(count) for stage, count in rows})
@@ -204,11 +205,50 @@ def stuck_ideas(filters: DashboardFilters, now: datetime | None = None, limit: i
     return counts, oldest, days
 
 
+def rolled_cohort_stats(filters: DashboardFilters) -> cohort.CohortStats | None:
+    """The cohort's stats from the roll-up plus its live part; None when it cannot answer.
+
+    Stored rows for the clean days under the watermark; counted live: the dirty days and
+    the ideas posted from the watermark on (a dirty partial day is counted whole instead).
+    """
+    if not rollup.usable(filters):
+        return None
+    scope = rollup.scope_of(filters)
+    for _attempt in range(3):
+        until = rollup.rolled_until()
+        mark = rollup.last_rolled_day(until)
+        rolled = cohort.rolled_cohort(filters.start, filters.end, scope, until, mark)
+        if rolled is not None:
+            break
+    else:
+        return None  # refreshes keep committing: the live queries answer
+    stats, dirty = rolled
+    intervals = rollup.dirty_intervals(dirty)
+    tail_start = day_start(mark + timedelta(days=1)) if mark in dirty else until
+    if filters.start is not None:
+        tail_start = max(tail_start, day_start(filters.start))
+    if filters.end is None or tail_start < day_start(filters.end + timedelta(days=1)):
+        intervals.append((tail_start, filters.end))
+    if intervals:
+        stats.add(
+            cohort.live_cohort(
+                [*filters.scope_clauses(), rollup.within(Idea.created_at, intervals)]
+            )
+        )
+    return stats
+
+
 def build_funnel(filters: DashboardFilters, now: datetime | None = None) -> Funnel:
-    """The whole funnel section for the filters."""
-    stages = cohort_stages(filters)
-    reached = reached_counts(filters, stages)
-    medians = median_days_per_stage(filters)
+    """The whole funnel section for the filters: from the cohort roll-up when it can answer."""
+    stats = rolled_cohort_stats(filters)
+    if stats is not None:
+        stages = stats.stage_counts()
+        reached = stats.reached_counts()
+        medians = stats.median_days()
+    else:
+        stages = cohort_stages(filters)
+        reached = reached_counts(filters, stages)
+        medians = median_days_per_stage(filters)
     steps = []
     previous = None
     for stage in MAIN_PATH:

@@ -130,6 +130,33 @@ class DashboardDay(db.Model):
     __table_args__ = (CheckConstraint("scope IN ('a', 'd', 't', 'g')", name="scope_known"),)
 
 
+class DashboardCohortDay(db.Model):
+    """Where the ideas posted on one day (in one scope) stand: the funnel's cohort roll-up.
+
+    Stage counts, main-path stages reached and completed stays in each stage, as JSON
+    (ideas/dashboard/cohort.py). Read under the same watermark as `dashboard_day`, unless
+    the day is listed in `dashboard_cohort_dirty_day`.
+    """
+
+    __tablename__ = "dashboard_cohort_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(1), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    funnel: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (CheckConstraint("scope IN ('a', 'd', 't', 'g')", name="scope_known"),)
+
+
+class DashboardCohortDirtyDay(db.Model):
+    """A day of posting one of whose ideas changed stage, scope or visibility since refresh."""
+
+    __tablename__ = "dashboard_cohort_dirty_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DashboardDirtyDay(db.Model):
     """A rolled-up day whose rows may be stale: read live until the next refresh."""
 
@@ -137,6 +164,10 @@ class DashboardDirtyDay(db.Model):
 
     day: Mapped[date] = mapped_column(primary_key=True)
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The roll-up state table's single row.
+ROLLUP_STATE_ID = 1
 
 
 class DashboardRollupState(db.Model):

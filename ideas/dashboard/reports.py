@@ -117,7 +117,7 @@ def _count_by_scope(filters: DashboardFilters) -> dict[str, Counter]:
         )
         return _grouped_counts(query)
 
-    ideas = select(*keys, func.count(Idea.id)).where(*scope, *_in_period(Idea.created_at, filters))
+    ideas = select(*keys, func.count()).where(*scope, *_in_period(Idea.created_at, filters))
     moved = [*_in_period(StageChange.created_at, filters), StageChange.from_stage.is_not(None)]
     return {
         "ideas": _grouped_counts(ideas.group_by(*keys)),

@@ -32,14 +32,19 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
     union_all,
     update,
 )
 
 from ideas.accounts.models import User
 from ideas.board.models import Comment, Idea, Vote
+from ideas.dashboard import cohort
 from ideas.dashboard.filters import DashboardFilters, day_start
 from ideas.dashboard.models import (
+    ROLLUP_STATE_ID,
+    DashboardCohortDay,
+    DashboardCohortDirtyDay,
     DashboardDay,
     DashboardDepartmentMembers,
     DashboardDirtyDay,
@@ -49,7 +54,7 @@ from ideas.dashboard.models import (
 from ideas.extensions import db
 from ideas.timeutil import utcnow
 
-STATE_ID = 1
+STATE_ID = ROLLUP_STATE_ID
 # An hour is rolled up only this long after it ended, so a transaction that wrote a row
 # dated just before the hour has long committed (the write side marks only changes to
 # activity dated before the start of its current hour, see rollup_sync).
@@ -141,7 +146,7 @@ def _day_of(value: datetime | date | str) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _within(column, intervals: list[tuple[date | datetime | None, date | datetime | None]]):
+def within(column, intervals: list[tuple[date | datetime | None, date | datetime | None]]):
     """A clause keeping the column inside any of the intervals.
 
     A date bound is a whole day (inclusive at both ends); a datetime bound is an instant,
@@ -182,25 +187,32 @@ def _activity_query(intervals, scope: tuple[str, int] | None, with_scopes: bool,
 
     posted = select(
         literal("i").label("kind"), when(Idea.created_at), Idea.author_id.label("user_id"), *extra
-    ).where(*visible, _within(Idea.created_at, intervals))
+    ).where(*visible, within(Idea.created_at, intervals))
     commented = select(
         literal("c").label("kind"),
         when(Comment.created_at),
         Comment.author_id.label("user_id"),
         *extra,
-    ).where(Comment.hidden.is_(False), _within(Comment.created_at, intervals))
+    ).where(Comment.hidden.is_(False), within(Comment.created_at, intervals))
     voted = select(
         literal("v").label("kind"), when(Vote.created_at), Vote.user_id.label("user_id"), *extra
-    ).where(_within(Vote.created_at, intervals))
-    if with_scopes or len(visible) > 1:
+    ).where(within(Vote.created_at, intervals))
+    if with_scopes:
         commented = commented.join(Idea, Idea.id == Comment.idea_id).where(*visible)
         voted = voted.join(Idea, Idea.id == Vote.idea_id).where(*visible)
-    else:
-        # Every idea: leave out the few hidden ones instead of joining each action to its
-        # idea, so the date range is read from the covering index alone.
-        hidden = select(Idea.id).where(Idea.hidden.is_(True))
-        commented = commented.where(Comment.idea_id.not_in(hidden))
-        voted = voted.where(Vote.idea_id.not_in(hidden))
+        return union_all(posted, commented, voted)
+    # No join from each action to its idea: the date range is read from the covering
+    # index alone, the few hidden ideas left out by a list, and one scope's ideas kept by
+    # another list read from that scope column's index. (Joined, SQLite built a Bloom
+    # filter over the whole idea table for every request: 80 ms at 100,000 ideas.)
+    hidden = select(Idea.id).where(Idea.hidden.is_(True))
+    commented = commented.where(Comment.idea_id.not_in(hidden))
+    voted = voted.where(Vote.idea_id.not_in(hidden))
+    if scope is not None and scope[0] != "a":
+        in_scope = select(Idea.id).where(getattr(Idea, SCOPE_COLUMNS[scope[0]]) == scope[1])
+        # Hidden from SQLite's planner, or it reads every vote of the scope's ideas.
+        commented = commented.where(_unindexed(Comment.idea_id).in_(in_scope))
+        voted = voted.where(_unindexed(Vote.idea_id).in_(in_scope))
     return union_all(posted, commented, voted)
 
 
@@ -272,7 +284,7 @@ def live_day_all_scopes(
 # --- Reading: rolled-up days plus live days -------------------------------------------------
 
 
-def _dirty_intervals(dirty: Iterable[date]) -> list[tuple[date | None, date | None]]:
+def dirty_intervals(dirty: Iterable[date]) -> list[tuple[date | None, date | None]]:
     """The dirty days as inclusive day intervals, neighbours joined: counted live in full."""
     intervals: list[tuple[date | None, date | None]] = []
     for day in sorted(dirty):
@@ -305,8 +317,9 @@ def days_activity(
         until = rolled_until()
         if until is None:
             return live_days([(first, last)], scope)
-        days = _rolled_days(first, last, scope, until)
+        days = _request_rolled_days(scope, until)
         if days is not None:
+            days = days.between(first, last)
             break
     else:
         return live_days([(first, last)], scope)  # refreshes keep committing: count live
@@ -324,7 +337,7 @@ def days_activity(
             days.rows[day] = merged
         else:
             days.rows[day] = activity
-    days.rows.update(live_days(_dirty_intervals(days.dirty), scope))
+    days.rows.update(live_days(dirty_intervals(days.dirty), scope))
     return days.rows
 
 
@@ -332,6 +345,37 @@ def days_activity(
 class _Rolled:
     rows: dict[date, Activity]
     dirty: set[date]
+
+    def between(self, first: date | None, last: date | None) -> _Rolled:
+        """The rows and dirty days from `first` to `last` (inclusive; None: unbounded)."""
+
+        def inside(day: date) -> bool:
+            return (first is None or day >= first) and (last is None or day <= last)
+
+        return _Rolled(
+            {day: row for day, row in self.rows.items() if inside(day)},
+            {day for day in self.dirty if inside(day)},
+        )
+
+
+def _request_rolled_days(scope: tuple[str, int], until: datetime) -> _Rolled | None:
+    """Every clean row of the scope under the watermark, read once per request.
+
+    The dashboard reads the period, the previous period, all time, the weeks and the
+    departments from the same rows; reading them once (183 days at full size) instead of
+    five times saves 20-40 ms on PostgreSQL. A write in the same context forgets them
+    (rollup_sync), like the live tails.
+    """
+    if not has_app_context():
+        return _rolled_days(None, None, scope, until)
+    cache = g.setdefault("dashboard_rollup_rows", {})
+    key = (until, scope)
+    if key not in cache:
+        rolled = _rolled_days(None, None, scope, until)
+        if rolled is None:
+            return None
+        cache[key] = rolled
+    return cache[key]
 
 
 def _rolled_days(
@@ -433,9 +477,11 @@ def department_members() -> dict[int, BitMap]:
         return _members_from(db.session.execute(select(User.id, User.department_id)))
     members = {key: BitMap.deserialize(blob) for key, blob in stored}
     moved = select(DashboardMovedAccount.user_id)
+    # Two index range reads: with OR, PostgreSQL scanned all 300,000 accounts (36 ms).
     changed = db.session.execute(
-        select(User.id, User.department_id).where(
-            or_(User.id > state.members_max_user_id, User.id.in_(moved))
+        union(
+            select(User.id, User.department_id).where(User.id > state.members_max_user_id),
+            select(User.id, User.department_id).where(User.id.in_(moved)),
         )
     ).all()
     moved_ids = BitMap(db.session.scalars(moved))
@@ -495,8 +541,11 @@ def _ensure_state() -> DashboardRollupState:
 def _days_to_refresh(full: bool, cutoff: datetime, until: datetime | None) -> list[date]:
     """Dirty days and every day from the watermark's day on that starts before the cutoff."""
     last = cutoff.date() if cutoff > day_start(cutoff.date()) else cutoff.date() - timedelta(days=1)
-    dirty_query = select(DashboardDirtyDay.day).where(DashboardDirtyDay.day <= last)
-    days = {_day_of(day) for day in db.session.scalars(dirty_query)}
+    days = {
+        _day_of(day)
+        for table in (DashboardDirtyDay, DashboardCohortDirtyDay)
+        for day in db.session.scalars(select(table.day).where(table.day <= last))
+    }
     # The watermark's own day is redone when it moves: its partial row grows to the cutoff.
     if full or until is None:
         start = _first_activity_day()
@@ -525,20 +574,30 @@ def refresh_day(day: date, until: datetime | None = None) -> tuple[int, float]:
     end = day_start(day + timedelta(days=1))
     if until is not None:
         end = min(end, until)
-    seen = db.session.scalar(
-        select(DashboardDirtyDay.marked_at).where(DashboardDirtyDay.day == day)
-    )
+    seen = {
+        table: db.session.scalar(select(table.marked_at).where(table.day == day))
+        for table in (DashboardDirtyDay, DashboardCohortDirtyDay)
+    }
     scopes = live_day_all_scopes(day, end)
+    cohorts = cohort.count_day(day, end)
     db.session.rollback()  # end the read (PostgreSQL); the write below starts afresh
     writing = time.perf_counter()
     try:
-        if seen is not None:
-            db.session.execute(
-                delete(DashboardDirtyDay).where(
-                    DashboardDirtyDay.day == day, DashboardDirtyDay.marked_at == seen
+        for table, marked_at in seen.items():
+            if marked_at is not None:
+                db.session.execute(
+                    delete(table).where(table.day == day, table.marked_at == marked_at)
                 )
-            )
         db.session.execute(delete(DashboardDay).where(DashboardDay.day == day))
+        db.session.execute(delete(DashboardCohortDay).where(DashboardCohortDay.day == day))
+        if cohorts:
+            db.session.execute(
+                DashboardCohortDay.__table__.insert(),
+                [
+                    {"day": day, "scope": letter, "scope_id": scope_id, "funnel": stats.to_json()}
+                    for (letter, scope_id), stats in sorted(cohorts.items())
+                ],
+            )
         if scopes:
             db.session.execute(
                 DashboardDay.__table__.insert(),
@@ -647,10 +706,11 @@ def refresh(
     if full:
         # Rows of days that no longer have activity at all (before the first activity).
         first = _first_activity_day()
-        query = delete(DashboardDay)
-        if first is not None:
-            query = query.where(DashboardDay.day < first)
-        db.session.execute(query)
+        for table in (DashboardDay, DashboardCohortDay):
+            query = delete(table)
+            if first is not None:
+                query = query.where(table.day < first)
+            db.session.execute(query)
         db.session.commit()
     refresh_members()
     result.rolled_until = rolled_until()

@@ -8,9 +8,11 @@ start of the current hour (`marking_cutoff`). A refresh rolls up only what is da
 the start of an hour that ended at least REFRESH_GRACE ago, so later activity (new votes
 and comments, changes to this hour's) is always read live and needs nothing. Accounts
 whose department changes are listed so the department member bitmaps are corrected live.
-Hiding, merging and moving votes happen through bulk UPDATE/DELETE/INSERT
-statements the session never sees as rows, so `do_orm_execute` reads the rows such a
-statement will touch before it runs.
+The funnel's cohort roll-up (ideas/dashboard/cohort.py) has its own marks: the day an idea
+was posted, when its stage, history, scope or visibility changes or it is deleted (if it
+was posted before the cutoff). Hiding, merging and moving votes happen through bulk
+UPDATE/DELETE/INSERT statements the session never sees as rows, so `do_orm_execute` reads
+the rows such a statement will touch before it runs.
 """
 
 from __future__ import annotations
@@ -24,9 +26,14 @@ from sqlalchemy.orm import Session
 
 from ideas.accounts.models import User
 from ideas.board.models import Comment, Idea, Vote
-from ideas.dashboard.models import DashboardDirtyDay, DashboardMovedAccount
+from ideas.dashboard.models import (
+    DashboardCohortDirtyDay,
+    DashboardDirtyDay,
+    DashboardMovedAccount,
+)
 from ideas.extensions import db
 from ideas.timeutil import utcnow
+from ideas.workflow.models import StageChange
 
 # Attributes whose change alters what a row counts for, and where.
 _VOTE_ATTRS = ("idea_id", "user_id", "created_at", "idea")
@@ -45,6 +52,18 @@ _IDEA_ATTRS = (
     "author",
     "merged_into",
 )
+# Attributes of an idea whose change moves it within the funnel's cohort roll-up.
+_COHORT_ATTRS = (
+    "stage",
+    "hidden",
+    "theme_id",
+    "group_id",
+    "department_id",
+    "created_at",
+    "theme",
+    "group",
+    "department",
+)
 _USER_ATTRS = ("department_id", "department")
 _TABLE_ATTRS = {
     Vote.__table__: _VOTE_ATTRS,
@@ -52,6 +71,7 @@ _TABLE_ATTRS = {
     Idea.__table__: _IDEA_ATTRS,
     User.__table__: _USER_ATTRS,
 }
+_TABLE_ATTRS[StageChange.__table__] = ()  # any change to an idea's history: its cohort
 _CREATED = {Vote.__table__: Vote, Comment.__table__: Comment, Idea.__table__: Idea}
 
 
@@ -127,6 +147,26 @@ def mark_days(connection, days: Iterable[date | None]) -> None:
         ], update="marked_at")  # fmt: skip
 
 
+def mark_cohort_days(connection, days: Iterable[date | None]) -> None:
+    """Mark days of posting whose cohort changed (an upsert, like `mark_days`)."""
+    days = sorted({day for day in days if day is not None})
+    if days:
+        _upsert(connection, DashboardCohortDirtyDay.__table__, "day", [
+            {"day": day, "marked_at": utcnow()} for day in days
+        ], update="marked_at")  # fmt: skip
+
+
+def cohort_days(connection, where, before: datetime | None = None) -> set[date]:
+    """The days on which the ideas matching `where` were posted, before `before` (the cutoff)."""
+    before = before or marking_cutoff()
+    query = (
+        select(_sql_day(connection, Idea.created_at))
+        .where(where, Idea.created_at < before)
+        .distinct()
+    )
+    return {day for day in map(_as_day, connection.execute(query).scalars()) if day}
+
+
 def mark_accounts_moved(connection, user_ids: Iterable[int]) -> None:
     """List accounts whose department changed, for the department member bitmaps."""
     ids = sorted({user_id for user_id in user_ids if user_id is not None})
@@ -160,10 +200,12 @@ def _before_flush(session: Session, _context, _instances) -> None:
 
 
 def _forget_counted_tails() -> None:
-    # rollup.days_activity counts the days after the watermark once per app context; a
-    # write in this context makes that count old, so the next read counts again.
+    # rollup.days_activity counts the days after the watermark, and reads the rolled-up
+    # rows, once per app context; a write in this context makes them old, so the next
+    # read starts afresh.
     if has_app_context():
         g.pop("dashboard_rollup_tails", None)
+        g.pop("dashboard_rollup_rows", None)
 
 
 def _after_flush(session: Session, _context) -> None:
@@ -172,14 +214,26 @@ def _after_flush(session: Session, _context) -> None:
     times: set[datetime] = set()
     ideas: set[int] = set()
     moved: set[int] = set()
+    # The funnel's cohorts: days of posting of ideas whose stage, history, scope or
+    # visibility changed (`posted`), or ideas known by id only (a history row changed).
+    posted: set[datetime] = set()
+    histories: set[int] = set()
     for row in session.new:
         if isinstance(row, Vote | Comment | Idea) and isinstance(row.created_at, datetime):
             times.add(row.created_at)
+            if isinstance(row, Idea):
+                posted.add(row.created_at)
+        elif isinstance(row, StageChange):
+            histories.add(row.idea_id)
         elif isinstance(row, User):
             moved.add(row.id)
     for row in session.deleted:
         if isinstance(row, Vote | Comment):
             times |= _old_and_new_times(row)
+        elif isinstance(row, Idea):
+            posted |= _old_and_new_times(row)
+        elif isinstance(row, StageChange):
+            histories.add(row.idea_id)
         elif isinstance(row, User):
             moved.add(row.id)
     for row in session.dirty:
@@ -187,18 +241,28 @@ def _after_flush(session: Session, _context) -> None:
             isinstance(row, Comment) and _changed(row, _COMMENT_ATTRS)
         ):
             times |= _old_and_new_times(row)
-        elif isinstance(row, Idea) and _changed(row, _IDEA_ATTRS):
-            ideas.add(row.id)
-            times |= _old_and_new_times(row)
+        elif isinstance(row, Idea):
+            if _changed(row, _IDEA_ATTRS):
+                ideas.add(row.id)
+                times |= _old_and_new_times(row)
+            if _changed(row, _COHORT_ATTRS):
+                posted |= _old_and_new_times(row)
+        elif isinstance(row, StageChange):
+            histories.add(row.idea_id)
         elif isinstance(row, User) and _changed(row, _USER_ATTRS):
             moved.add(row.id)
     days = _days_before(times, cutoff)
-    if not (days or ideas or moved):
+    cohorts = _days_before(posted, cutoff)
+    histories.discard(None)
+    if not (days or ideas or moved or cohorts or histories):
         return
     connection = session.connection()
     if ideas:
         days |= idea_activity_days(connection, Idea.id.in_(sorted(ideas)), cutoff)
+    if histories:
+        cohorts |= cohort_days(connection, Idea.id.in_(sorted(histories)), cutoff)
     mark_days(connection, days)
+    mark_cohort_days(connection, cohorts)
     mark_accounts_moved(connection, moved)
 
 
@@ -217,7 +281,8 @@ def _set_columns(statement, parameters) -> set[str] | None:
     return names or None
 
 
-def _inserted_days(statement, parameters, cutoff: datetime) -> set[date]:
+def _inserted_rows(statement, parameters) -> list[dict]:
+    """The rows a bulk INSERT writes, as column name -> value (where they can be told)."""
     rows = []
     if isinstance(parameters, dict):
         rows.append(parameters)
@@ -228,8 +293,12 @@ def _inserted_days(statement, parameters, cutoff: datetime) -> set[date]:
     single = getattr(statement, "_values", None)
     if single:
         rows.append({getattr(key, "key", str(key)): value for key, value in single.items()})
+    return rows
+
+
+def _inserted_days(statement, parameters, cutoff: datetime) -> set[date]:
     days = set()
-    for row in rows:
+    for row in _inserted_rows(statement, parameters):
         value = row.get("created_at")
         if isinstance(value, datetime):
             days |= _days_before([value], cutoff)
@@ -251,16 +320,29 @@ def _do_orm_execute(state) -> None:
     connection = state.session.connection()
     cutoff = marking_cutoff()
     if state.is_insert:
-        if table is not User.__table__:
-            mark_days(connection, _inserted_days(statement, parameters, cutoff))
+        if table is StageChange.__table__:
+            ids = {row.get("idea_id") for row in _inserted_rows(statement, parameters)}
+            ids.discard(None)
+            if ids:
+                mark_cohort_days(connection, cohort_days(connection, Idea.id.in_(ids), cutoff))
+        elif table is not User.__table__:
+            inserted = _inserted_days(statement, parameters, cutoff)
+            mark_days(connection, inserted)
+            if table is Idea.__table__:
+                mark_cohort_days(connection, inserted)
         return
-    if state.is_update:
-        names = _set_columns(statement, parameters)
-        if names is not None and not names & set(attrs):
-            return  # counters, scores, timestamps: nothing the roll-up counts
     where = statement.whereclause
     if where is None:
         where = true()
+    names = _set_columns(statement, parameters) if state.is_update else None
+    if table is Idea.__table__ and (names is None or names & set(_COHORT_ATTRS)):
+        mark_cohort_days(connection, cohort_days(connection, where, cutoff))
+    if table is StageChange.__table__:
+        ideas = select(StageChange.idea_id).where(where)
+        mark_cohort_days(connection, cohort_days(connection, Idea.id.in_(ideas), cutoff))
+        return
+    if names is not None and not names & set(attrs):
+        return  # counters, scores, timestamps: nothing the roll-up counts
     if table is User.__table__:
         mark_accounts_moved(connection, connection.execute(select(User.id).where(where)).scalars())
     elif table is Idea.__table__:

@@ -19,7 +19,10 @@ from ideas.dashboard import rollup, rollup_sync
 from ideas.dashboard.departments import department_rows
 from ideas.dashboard.figures import key_figures
 from ideas.dashboard.filters import DashboardFilters, day_start
+from ideas.dashboard.funnel import build_funnel
 from ideas.dashboard.models import (
+    DashboardCohortDay,
+    DashboardCohortDirtyDay,
     DashboardDay,
     DashboardDirtyDay,
     DashboardMovedAccount,
@@ -31,13 +34,40 @@ from ideas.moderation.services import hide_content
 from ideas.privacy.services import delete_account
 from ideas.timeutil import utcnow
 from ideas.workflow.merges import merge_ideas
+from ideas.workflow.models import StageChange
+from ideas.workflow.services import move_stage
+from ideas.workflow.stages import Stage
 from tests.conftest import theme_id
 
 REASON = "Breaks the posting rules."
+NOW = utcnow()
 
 
 def _dirty() -> set[date]:
     return set(db.session.scalars(select(DashboardDirtyDay.day)))
+
+
+def _cohort_dirty() -> set[date]:
+    return set(db.session.scalars(select(DashboardCohortDirtyDay.day)))
+
+
+def _funnel(filters: DashboardFilters):
+    """The funnel's figures, medians rounded: SQL and Python compute the same days
+    (julianday or epoch differences against timedelta seconds) to within 1e-9."""
+    funnel = build_funnel(filters, NOW)
+
+    def days(value):
+        return None if value is None else round(value, 6)
+
+    return (
+        [
+            (step.stage, step.reached, step.conversion, days(step.median_days))
+            for step in funnel.steps
+        ],
+        funnel.exits,
+        {stage: days(value) for stage, value in funnel.exit_median_days.items()},
+        funnel.stuck,
+    )
 
 
 def _answers(app, filters: DashboardFilters, on: bool):
@@ -48,6 +78,7 @@ def _answers(app, filters: DashboardFilters, on: bool):
             weekly_participation(filters),
             department_rows(filters),
             department_rows(filters.without_period()),
+            _funnel(filters),
         )
     finally:
         app.config["DASHBOARD_ROLLUP"] = True
@@ -129,6 +160,20 @@ def world(ctx, app, make_user, make_department, make_idea, make_group):
     db.session.commit()
     set_comment_hidden(hidden_early, True)
     db.session.commit()
+    # A history for the funnel: two ideas reviewed a few days after posting, one of them
+    # then declined (every row dated, so the stays are whole days and hours).
+    staff = db.session.get(User, admin.id)
+    move_stage(i[0], Stage.UNDER_REVIEW, staff, "Worth a closer look.")
+    move_stage(i[4], Stage.UNDER_REVIEW, staff, "Worth a closer look.")
+    move_stage(i[4], Stage.DECLINED, staff, "Out of scope for this campaign.")
+    db.session.commit()
+    for idea in (i[0], i[4]):
+        rows = db.session.scalars(
+            select(StageChange).where(StageChange.idea_id == idea.id).order_by(StageChange.id)
+        ).all()
+        for n, row in enumerate(rows):
+            row.created_at = idea.created_at + timedelta(days=2 * n, hours=n)
+    db.session.commit()
     return {
         "alpha": alpha, "beta": beta, "admin": db.session.get(User, admin.id), "u": u, "i": i,
         "group": group, "comments": comments, "votes": votes, "days": days, "at": at,
@@ -161,6 +206,11 @@ def _mutate(world) -> set[date]:
     delete_account(u[4], u[4])
     u[5].department_id = world["beta"].id
     db.session.commit()
+    # Stage moves on ideas posted before the watermark: their cohort's day is marked.
+    move_stage(i[0], Stage.DECLINED, admin, "Not feasible after review.")
+    move_stage(i[5], Stage.UNDER_REVIEW, admin, "Worth a closer look.")
+    db.session.commit()
+    assert {i[0].created_at.date(), i[5].created_at.date()} <= _cohort_dirty()
     # Backdated rows (an import): a vote, a comment and an idea before the watermark.
     late = make_backdated(world, at[1] + timedelta(hours=3))
     expected.add(late.date())
@@ -217,6 +267,17 @@ def test_refresh_rolls_up_every_past_day_and_clears_the_marks(world):
         if not idea.hidden and idea.created_at.date() == world["days"][0]
     ]
     assert posted and row.ideas == len(posted)
+    # The funnel's cohort of that day: i[0] reviewed 2 days 1 hour after posting, i[1] and
+    # i[2] still proposed.
+    assert _cohort_dirty() == set()
+    cohort_row = db.session.scalar(
+        select(DashboardCohortDay).where(
+            DashboardCohortDay.day == world["days"][0], DashboardCohortDay.scope == "a"
+        )
+    )
+    assert cohort_row.funnel["stages"] == {"proposed": 2, "under_review": 1}
+    assert cohort_row.funnel["reached"] == {"proposed": 3, "under_review": 1}
+    assert cohort_row.funnel["stays"] == {"proposed": [pytest.approx(2 + 1 / 24)]}
 
 
 def test_the_rollup_equals_the_live_queries_clean_dirty_and_refreshed(app, world):
@@ -228,6 +289,7 @@ def test_the_rollup_equals_the_live_queries_clean_dirty_and_refreshed(app, world
     _assert_equivalent(app, world)
     rollup.refresh()
     assert _dirty() == set()
+    assert _cohort_dirty() == set()
     assert db.session.scalar(select(func.count()).select_from(DashboardMovedAccount)) == 0
     _assert_equivalent(app, world)
 

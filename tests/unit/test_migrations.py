@@ -12,7 +12,8 @@ from ideas.extensions import db
 from tests.conftest import make_config, scratch_database
 
 EXPECTED_TABLES = {
-    "alembic_version", "assessment", "audit_entry", "comment", "dashboard_day",
+    "alembic_version", "assessment", "audit_entry", "comment", "dashboard_cohort_day",
+    "dashboard_cohort_dirty_day", "dashboard_day",
     "dashboard_department_members", "dashboard_dirty_day", "dashboard_moved_account",
     "dashboard_rollup_state",
     "department",
