@@ -29,6 +29,7 @@ from ideas.dashboard.models import (
     DashboardCohortDirtyDay,
     DashboardRollupState,
 )
+from ideas.dashboard.sqltime import as_datetime, as_day
 from ideas.extensions import db
 from ideas.workflow.models import StageChange
 from ideas.workflow.stages import MAIN_PATH, Stage
@@ -145,10 +146,6 @@ def count_day(day: date, until: datetime | None = None) -> dict[tuple[str, int],
     return {key: stats for (_day, key), stats in counted.items()}
 
 
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
 def rolled_cohort(
     first: date | None, last: date | None, scope: tuple[str, int], until: datetime, mark: date
 ) -> tuple[CohortStats, set[date]] | None:
@@ -160,7 +157,7 @@ def rolled_cohort(
     last = mark if last is None else min(last, mark)
     bounds = [] if first is None else [first]
     dirty = {
-        _as_date(day)
+        as_day(day)
         for day in db.session.scalars(
             select(DashboardCohortDirtyDay.day).where(
                 *(DashboardCohortDirtyDay.day >= day for day in bounds),
@@ -182,9 +179,9 @@ def rolled_cohort(
             DashboardCohortDay.day <= last,
         )
     ):
-        if seen != until and datetime.fromisoformat(str(seen)) != until:
+        if as_datetime(seen) != until:
             return None  # a refresh moved the watermark meanwhile: read again
-        if _as_date(day) not in dirty:
+        if as_day(day) not in dirty:
             total.add(CohortStats.from_json(data))
     return total, dirty
 

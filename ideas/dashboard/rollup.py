@@ -51,6 +51,7 @@ from ideas.dashboard.models import (
     DashboardMovedAccount,
     DashboardRollupState,
 )
+from ideas.dashboard.sqltime import as_datetime, as_day
 from ideas.extensions import db
 from ideas.timeutil import utcnow
 
@@ -112,13 +113,7 @@ def rolled_until() -> datetime | None:
     value = db.session.scalar(
         select(DashboardRollupState.rolled_until).where(DashboardRollupState.id == STATE_ID)
     )
-    return _as_datetime(value)
-
-
-def _as_datetime(value) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
+    return as_datetime(value)
 
 
 def last_rolled_day(until: datetime | None) -> date | None:
@@ -136,14 +131,6 @@ def usable(filters: DashboardFilters) -> bool:
 
 
 # --- Live counting: the reference rules, per day -------------------------------------------
-
-
-def _day_of(value: datetime | date | str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def within(column, intervals: list[tuple[date | datetime | None, date | datetime | None]]):
@@ -259,7 +246,7 @@ def live_days(intervals, scope: tuple[str, int]) -> dict[date, Activity]:
         if user_id is not None:
             people[day].append(user_id)
     for day, (votes, comments, ideas) in tallies.items():
-        days[_day_of(day)] = Activity(votes, comments, BitMap(people[day]), ideas)
+        days[as_day(day)] = Activity(votes, comments, BitMap(people[day]), ideas)
     return days
 
 
@@ -390,7 +377,7 @@ def _rolled_days(
     mark = last_rolled_day(until)
     days: dict[date, Activity] = {}
     dirty = {
-        _day_of(day)
+        as_day(day)
         for day in db.session.scalars(
             select(DashboardDirtyDay.day).where(
                 *_day_range(DashboardDirtyDay.day, first, last), DashboardDirtyDay.day <= mark
@@ -418,9 +405,9 @@ def _rolled_days(
         )
     )
     for day, votes, comments, blob, ideas, seen in rows:
-        if seen != until and _as_datetime(seen) != until:
+        if seen != until and as_datetime(seen) != until:
             return None  # a refresh moved the watermark meanwhile
-        day = _day_of(day)
+        day = as_day(day)
         if day not in dirty:
             days[day] = Activity(votes, comments, BitMap.deserialize(blob), ideas)
     return _Rolled(days, dirty)
@@ -525,7 +512,7 @@ def _first_activity_day() -> date | None:
         db.session.scalar(select(func.min(column)))
         for column in (Idea.created_at, Comment.created_at, Vote.created_at)
     ]
-    days = [_day_of(value) for value in firsts if value is not None]
+    days = [as_day(value) for value in firsts if value is not None]
     return min(days) if days else None
 
 
@@ -542,7 +529,7 @@ def _days_to_refresh(full: bool, cutoff: datetime, until: datetime | None) -> li
     """Dirty days and every day from the watermark's day on that starts before the cutoff."""
     last = cutoff.date() if cutoff > day_start(cutoff.date()) else cutoff.date() - timedelta(days=1)
     days = {
-        _day_of(day)
+        as_day(day)
         for table in (DashboardDirtyDay, DashboardCohortDirtyDay)
         for day in db.session.scalars(select(table.day).where(table.day <= last))
     }

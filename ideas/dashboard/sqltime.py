@@ -4,7 +4,7 @@ SQLite stores datetimes as text and has julianday(); PostgreSQL subtracts timest
 into intervals. Each helper picks the expression for the database in use.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Float, Integer, cast, extract, func, literal
 
@@ -39,3 +39,19 @@ def week_index(column, origin: datetime):
 def as_float(expression):
     """Cast an SQL expression to a float, so averages of integers are not truncated."""
     return cast(expression, Float)
+
+
+def as_day(value: datetime | date | str) -> date:
+    """A day read back from the database (a date, a datetime, or SQLite's text)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def as_datetime(value) -> datetime | None:
+    """A datetime read back from the database (SQLite may give text); None stays None."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
