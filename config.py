@@ -67,12 +67,10 @@ class Config:
     # Open-data exports read and stream this many ideas per query (memory holds one batch).
     EXPORT_BATCH_SIZE = int(os.environ.get("EXPORT_BATCH_SIZE", "1000"))
 
-    # Search (Whoosh). None means: a `search-index` folder in the instance folder.
+    # Search (Tantivy). None means: a `search-index` folder in the instance folder.
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or None
     # How long an index write waits for another process's write lock before queueing.
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "2.0"))
-    # A search running longer than this many seconds stops and shows what it found.
-    SEARCH_TIME_LIMIT = float(os.environ.get("SEARCH_TIME_LIMIT", "1.0"))
     # Votes reach the index in batches: the "votes" sort of search may lag by this many seconds.
     SEARCH_VOTES_LAG = float(os.environ.get("SEARCH_VOTES_LAG", "5.0"))
     # A vote applies that queue itself at most this often per worker (seconds).

@@ -17,13 +17,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import marshal
 import os
 import random
 import secrets
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -599,59 +597,6 @@ def write_ideas(
 
 
 # --------------------------------------------------------------------------------------
-# The search index
-
-# Whoosh's posting pool keeps this much (by its estimate) in memory before it sorts a run
-# out to disk: a 10,000-idea set never leaves memory, and the full set makes a few runs.
-BULK_POOL_BYTES = 1 << 30
-BULK_POOL_CHUNK = 20_000
-
-
-@contextmanager
-def bulk_postings():
-    """Let `ideas.search.index.rebuild` pool its postings the fast way while inside.
-
-    Whoosh writes each sorted run with one pickle call per posting and reads it back the
-    same way; at 10,000 ideas that was a fifth of the index build's CPU. The pool made
-    here writes a run as marshal chunks of 20,000 postings (one C call each) and has a
-    larger memory budget. The index it makes is the same: only the temporary files differ.
-    """
-    import whoosh.writing
-
-    class BulkPostingPool(whoosh.writing.PostingPool):
-        def __init__(self, tempstore, segment, limitmb=128, **kwargs):
-            super().__init__(tempstore, segment, limitmb=limitmb, **kwargs)
-            self.limit = BULK_POOL_BYTES
-
-        def _write_run(self, f, items):
-            items = iter(items)
-            while chunk := list(itertools.islice(items, BULK_POOL_CHUNK)):
-                f.write(marshal.dumps(chunk))
-            f.close()
-
-        def _read_run(self, path):
-            f = self._open_run(path)
-            try:
-                while True:
-                    try:
-                        chunk = marshal.load(f)  # noqa: S302 - our own temporary file
-                    except EOFError:
-                        return
-                    yield from chunk
-            finally:
-                f.close()
-                self._remove_run(path)
-
-    # SegmentWriter makes its pool from this module global when it starts.
-    original = whoosh.writing.PostingPool
-    whoosh.writing.PostingPool = BulkPostingPool
-    try:
-        yield
-    finally:
-        whoosh.writing.PostingPool = original
-
-
-# --------------------------------------------------------------------------------------
 # Checking
 
 
@@ -839,8 +784,7 @@ def generate(app, ideas: int, seed: int = 1, search: bool = True, log=print) -> 
             from ideas.search.index import rebuild
 
             cpu_started = time.process_time()
-            with bulk_postings():
-                report = rebuild()
+            report = rebuild()
             timings["search"] = report.seconds
             timings["search_cpu"] = time.process_time() - cpu_started
             log(

@@ -279,11 +279,13 @@ def main() -> None:
     insert_seconds = time.perf_counter() - started
     rebuild = not (args.reuse and args.keep_index)
     results = measure(app, args.rounds, args.seed, rebuild, args.reindex_runs)
+    import tantivy
     import whoosh
 
     print(json.dumps({
         "rows": rows, "insert_seconds": round(insert_seconds, 1), **results,
         "python": platform.python_version(), "whoosh": whoosh.versionstring(),
+        "tantivy": tantivy.__version__,
         "cpus": os.cpu_count(), "machine": platform.machine(), "workdir": str(workdir),
         "load_average_before": load_before, "load_average_after": os.getloadavg(),
     }, indent=2))  # fmt: skip

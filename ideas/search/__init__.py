@@ -1,1 +1,1 @@
-"""Full-text search over ideas with Whoosh, behind the small interface of `index.py`."""
+"""Full-text search over ideas with Tantivy (and Whoosh's parser), behind `index.py`."""

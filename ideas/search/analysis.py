@@ -1,4 +1,4 @@
-"""Text analysis for English, French and Traditional Chinese in one Whoosh field.
+"""Text analysis for English, French and Traditional Chinese, with Whoosh's analyzers.
 
 Words are lower-cased, stripped of common English and French words, folded to their
 unaccented form (`équipe` and `equipe` index alike) and stemmed. An idea says which
@@ -131,7 +131,7 @@ def _spans(value: str, offset: int = 0):
 
 
 class FoldFilter(Filter):
-    """Fold accents and full-width forms; marked morphological so spelling keeps accents."""
+    """Fold accents and full-width forms."""
 
     is_morph = True
 
@@ -141,18 +141,8 @@ class FoldFilter(Filter):
     def __call__(self, tokens):
         """Fold each token's text in place."""
         for token in tokens:
-            if not _unmorphed(token):
-                token.text = fold(token.text)
+            token.text = fold(token.text)
             yield token
-
-
-def _unmorphed(token) -> bool:
-    """True for the spelling field's tokens, which keep the words as written.
-
-    Whoosh's spelling sub-field asks for that with `nomorph=True`, which its analyzer does
-    not read (it expects `no_morph`) but which reaches the tokens as an attribute.
-    """
-    return bool(getattr(token, "nomorph", False))
 
 
 @lru_cache(maxsize=200_000)
@@ -183,7 +173,7 @@ class BilingualStemFilter(Filter):
     def __call__(self, tokens):
         """Yield the token once per distinct stem (same position, same characters)."""
         for token in tokens:
-            if token.stopped or _unmorphed(token):
+            if token.stopped:
                 yield token
                 continue
             for stem in stems(token.text, getattr(token, "language", None)):
@@ -204,6 +194,11 @@ def text_analyzer():
         | FoldFilter()
         | BilingualStemFilter()
     )
+
+
+def spelling_analyzer():
+    """Title words as written (lower-cased, accents kept), the vocabulary of "did you mean"."""
+    return MultilingualTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
 
 
 def names_analyzer():

@@ -1,4 +1,4 @@
-"""What the index holds for each idea: the schema, and documents built from the database."""
+"""What the index holds for each idea: its fields, and documents built from the database."""
 
 import hashlib
 import html
@@ -35,11 +35,14 @@ _SPACE = re.compile(r"\s+")
 
 @lru_cache(maxsize=1)
 def make_schema() -> Schema:
-    """The index schema (one per process); titles are weighted at query time (FIELD_BOOSTS)."""
+    """The fields of an idea and how their words are analysed, for parsing searches.
+
+    Whoosh's query parser reads it; `engine.index_schema` is what Tantivy stores, field
+    for field the same.
+    """
     return Schema(
         id=ID(stored=True, unique=True),
-        # Spelling keeps the words of titles as written, for "did you mean".
-        title=TEXT(analyzer=text_analyzer(), spelling=True),
+        title=TEXT(analyzer=text_analyzer()),
         # The whole idea: the title (TITLE_WEIGHT times), the description, the visible
         # comments and official responses, the author and the tags. One field, so a search
         # word is one posting list rather than a union over the idea's parts, which is what
@@ -90,7 +93,7 @@ def _names(row) -> list[str]:
 
 
 def build_document(idea: Idea, discussion: list[str]) -> dict:
-    """The Whoosh document of an indexable idea, with its digest."""
+    """The values indexed for an idea (see `engine.to_document`), with their digest."""
     tags = [*_names(idea.theme), *_names(idea.department), stage_labels(idea.stage)]
     if idea.group is not None:
         tags.append(idea.group.name)
@@ -98,6 +101,7 @@ def build_document(idea: Idea, discussion: list[str]) -> dict:
     language = idea.language
     author = idea.author.display_name if idea.author else ""
     parts = [*[idea.title] * TITLE_WEIGHT, plain_text(idea.body_html), *discussion, author, *tags]
+    # A blank line between parts keeps phrases from spanning two (engine.PART_SEPARATOR).
     text = "\n\n".join(parts)[:TEXT_LIMIT]
     doc = {
         "id": str(idea.id),

@@ -1,7 +1,8 @@
 """The search interface: index_idea, remove_idea, query, similar, rebuild and check.
 
-Callers use these functions only; Whoosh stays behind them (and the modules they use), so
-another backend could replace it without touching the rest of the application.
+Callers use these functions only; Tantivy (and Whoosh's parser and analyzers) stay behind
+them and the modules they use, so another engine could replace it without touching the
+rest of the application.
 """
 
 import logging
@@ -13,18 +14,16 @@ from datetime import datetime
 from datetime import time as day_time
 from pathlib import Path
 
+import tantivy
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector, TopCollector
-from whoosh.searching import Results
 
 from ideas.board.models import Idea
 from ideas.extensions import db
-from ideas.search import docsets
+from ideas.search import engine
 from ideas.search.documents import all_documents, is_indexable, load_documents, plain_text
 from ideas.search.querying import excerpt, highlight, parse, sanitise, suggest
 from ideas.search.results import SearchFilters, SearchPage, SearchResult
@@ -40,10 +39,11 @@ _STORES: dict[str, IndexStore] = {}
 # When this process last took the queue of each index (time.monotonic()), for the throttle
 # of vote-only changes (queue_votes, SEARCH_VOTES_LAG).
 _TAKEN: dict[str, float] = {}
-# Separate files per segment, not Whoosh's compound file: a compound file is read through a
-# memory map that Whoosh copies into a BytesIO each time a reader opens it, which at
-# 100,000 ideas cost hundreds of milliseconds per write and per new searcher.
-WRITER_OPTIONS = {"compound": False}
+# Memory of the writer that keeps the index current (one thread: a write is a few ideas),
+# and of a rebuild's (Tantivy's least per thread is 15 MB; more means fewer flushes).
+WRITER_HEAP, REBUILD_HEAP = 20_000_000, 256_000_000
+# Stored documents are read in chunks of this many ids.
+LOOKUP_CHUNK = 1000
 
 
 def _store() -> IndexStore:
@@ -63,35 +63,58 @@ def _reading_session():
         session.close()
 
 
+@contextmanager
+def _writing(ix: tantivy.Index, heap: int = WRITER_HEAP, threads: int = 1):
+    """A Tantivy writer, committed on success and rolled back on error, then closed.
+
+    Closing waits for the segment merges the commit started, so the next writer (perhaps
+    in another process) finds the index settled and its own writer lock free.
+    """
+    writer = ix.writer(heap, threads)
+    try:
+        yield writer
+        writer.commit()
+    except BaseException:
+        writer.rollback()
+        raise
+    finally:
+        writer.wait_merging_threads()
+
+
+def _stored(searcher: tantivy.Searcher, ids: Iterable[int]) -> dict[int, str]:
+    """The digest the index holds for each of these ideas that it holds."""
+    wanted = sorted(ids)
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[start : start + LOOKUP_CHUNK]
+        q = tantivy.Query.term_set_query(engine.index_schema(), "id", chunk)
+        for _score, address in searcher.search(q, len(chunk), count=False).hits:
+            doc = searcher.doc(address)
+            found[doc.get_first("id")] = doc.get_first("digest")
+    return found
+
+
 # -- keeping the index current -------------------------------------------------------
 
 
-def _write(ix, ids: set[int]) -> int:
+def _write(ix: tantivy.Index, ids: set[int]) -> int:
     """Write the documents of these ideas that differ from the index; return how many."""
     with _reading_session() as session:
         documents = load_documents(session, ids)
-    searcher = _store().searcher()  # this thread's, refreshed: we hold the lock, so current
-    indexed = {
-        idea_id: (searcher.document(id=str(idea_id)) or {}).get("digest") for idea_id in documents
-    }
+    ix.reload()  # we hold the lock, so the last commit is the newest state of the index
+    indexed = _stored(ix.searcher(), documents)
     changes = {
         idea_id: document
         for idea_id, document in documents.items()
-        if (document and document["digest"]) != indexed[idea_id]
+        if (document and document["digest"]) != indexed.get(idea_id)
     }
     if not changes:
         return 0  # a commit that changed nothing searchable costs no index write
-    writer = ix.writer(_lk=False, **WRITER_OPTIONS)  # the caller holds the lock
-    try:
+    with _writing(ix) as writer:
         for idea_id, document in changes.items():
-            if document is None:
-                writer.delete_by_term("id", str(idea_id))
-            else:
-                writer.update_document(**document)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+            writer.delete_documents_by_term("id", idea_id)
+            if document is not None:
+                writer.add_document(engine.to_document(document))
     return len(changes)
 
 
@@ -134,14 +157,11 @@ def remove_idea(idea_id: int) -> bool:
     """Take one idea out of the index, whatever the database says."""
     store = _store()
     try:
-        with store.locked(current_app.config["SEARCH_LOCK_TIMEOUT"]) as ix:
-            writer = ix.writer(_lk=False, **WRITER_OPTIONS)
-            try:
-                writer.delete_by_term("id", str(idea_id))
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
+        with (
+            store.locked(current_app.config["SEARCH_LOCK_TIMEOUT"]) as ix,
+            _writing(ix) as writer,
+        ):
+            writer.delete_documents_by_term("id", idea_id)
         return True
     except Exception:
         log.exception("could not remove idea %d from the search index", idea_id)
@@ -199,7 +219,7 @@ def queue_votes(ids: Iterable[int]) -> None:
     """Note ideas whose only change is their votes; they reach the index in batches.
 
     A vote must not pay for rewriting its idea's whole document (the text of the idea and
-    of its comments is analysed again, and Whoosh writes and merges segments): the ids join
+    of its comments is analysed again, and the index writes and merges segments): the ids join
     the queue, which the next writer takes. So that the queue stays short when nothing
     else writes and nobody sorts by votes, at most once per SEARCH_VOTES_FLUSH_SECONDS per
     process a vote applies the queue itself, if no other writer holds the index (it never
@@ -242,78 +262,45 @@ def apply_pending() -> int:
 # -- searching ----------------------------------------------------------------------
 
 
-def _filter_query(filters: SearchFilters) -> wq.Query | None:
-    terms = []
-    for name, value in (
-        ("theme", filters.theme_id),
-        ("group", filters.group_id),
-        ("department", filters.department_id),
-    ):
-        if value is not None:
-            terms.append(wq.Term(name, str(value)))
-    if filters.stage is not None:
-        terms.append(wq.Term("stage", filters.stage.value))
+def _filters(filters: SearchFilters) -> list[tantivy.Query]:
+    """The filters of a search as Tantivy queries (every one must match)."""
+    found = [
+        engine.term(name, str(value))
+        for name, value in (
+            ("theme", filters.theme_id),
+            ("group", filters.group_id),
+            ("department", filters.department_id),
+            ("stage", filters.stage.value if filters.stage is not None else None),
+        )
+        if value is not None
+    ]
     if filters.date_from or filters.date_to:
         start = datetime.combine(filters.date_from, day_time.min) if filters.date_from else None
         end = datetime.combine(filters.date_to, day_time.max) if filters.date_to else None
-        terms.append(wq.DateRange("created", start, end))
-    return wq.And(terms) if terms else None
+        found.append(engine.date_range("created", start, end))
+    return found
 
 
+# The sorts other than relevance, by the column they read.
 SORT_FIELDS = {"votes": "votes", "newest": "created"}
 
 
-class _PageResults(Results):
-    """Whoosh results that work out the query's terms once per page, not once per snippet."""
+def _search(searcher, q, sort: str, page: int, per_page: int, filters: SearchFilters):
+    """The ids of one page of matching ideas in the chosen order, and how many match.
 
-    def query_terms(self, expand=False, fieldname=None):
-        """The query's terms in the index (cached: highlighting asks for them per hit)."""
-        cache = self.__dict__.setdefault("_terms_cache", {})
-        key = (expand, fieldname)
-        if key not in cache:
-            cache[key] = list(super().query_terms(expand=expand, fieldname=fieldname))
-        return cache[key]
-
-
-def _ranked(searcher, q, limit: int, allowed: set[int] | None, notices: list):
-    """The top `limit` hits by relevance (BM25) and the exact count, in one pass.
-
-    Every match is scored: Whoosh's block-max top-N search (`usequality=True`) skips blocks
-    that cannot reach the page, but on this index it skipped little (BM25's bound for a
-    block is loose when ideas are of similar length), and then needs a second pass to
-    count; measured, the single pass costs less. Matched terms are not recorded
-    (terms=True costs as much again); snippets mark every query term instead.
+    Tantivy ranks by BM25 (or reads the sort's column) and counts every match in one
+    pass, in Rust; ties keep the index's order, so pages never overlap.
     """
-    ranked = TopCollector(limit, usequality=False, replace=0)
-    collector = FilterCollector(ranked, allow=allowed) if allowed is not None else ranked
-    limited = TimeLimitCollector(
-        collector, timelimit=current_app.config["SEARCH_TIME_LIMIT"], use_alarm=False
+    found = searcher.search(
+        engine.filtered(engine.translate(q), _filters(filters)),
+        per_page,
+        count=True,
+        offset=(page - 1) * per_page,
+        order_by_field=SORT_FIELDS.get(sort),
     )
-    try:
-        searcher.search_with_collector(q, limited)
-    except TimeLimit:
-        notices.append(_l("This search took too long, so only part of it is shown."))
-    return _PageResults(searcher, q, ranked.results().top_n), ranked.total
-
-
-def _search(searcher, q, sort: str, limit: int, filters: SearchFilters, notices: list):
-    """The first `limit` hits in the chosen order, and the exact number of matching ideas.
-
-    Sorting by votes or date needs no score: the set of matching ideas is read a block of
-    postings at a time and the top of the page taken in C (`docsets`): measured, a
-    quarter to a half of the CPU of Whoosh's sorting collector. Filters become sets of
-    allowed ideas the same way.
-    """
-    allowed_query = _filter_query(filters)
-    allowed = docsets.matching(searcher, allowed_query) if allowed_query is not None else None
-    if allowed is not None and not any(docs for *_, docs in allowed):
-        # Nothing passes the filters (and Whoosh reads an empty allow set as "no filter").
-        return _PageResults(searcher, q, []), 0
-    if sort in SORT_FIELDS:
-        parts = docsets.matching(searcher, q)
-        docnums, total = docsets.top_by_column(parts, SORT_FIELDS[sort], limit, allowed)
-        return _PageResults(searcher, q, [(0.0, docnum) for docnum in docnums]), total
-    return _ranked(searcher, q, limit, allowed and docsets.as_global(allowed), notices)
+    addresses = [address for _key, address in found.hits]
+    ids = searcher.fast_field_values("id", addresses) if addresses else []
+    return ids, found.count
 
 
 def query(
@@ -323,7 +310,7 @@ def query(
     page: int = 1,
     per_page: int = 20,
 ) -> SearchPage:
-    """Search ideas: Whoosh query syntax, filters, a sort, one page of highlighted results.
+    """Search ideas: Whoosh's query syntax, filters, a sort, one page of highlighted results.
 
     Bad input becomes a notice or a problem on the page, never an exception.
     """
@@ -336,14 +323,12 @@ def query(
         if sort == "votes":
             catch_up_votes()  # the one order that reads the queued net votes
         searcher = _store().searcher()
-        q = parse(searcher.schema, sanitised)
+        q = parse(sanitised)
         if q is None:
             out.problem = sanitised.problem
             return out
-        results, out.total = _search(
-            searcher, q, sort, page * per_page, filters or SearchFilters(), out.notices
-        )
-        out.results = _present(results[(page - 1) * per_page : page * per_page])
+        ids, out.total = _search(searcher, q, sort, page, per_page, filters or SearchFilters())
+        out.results = _present(ids, engine.positive_terms(q), searcher)
         out.suggestion = suggest(searcher, sanitised.text)
     except Exception:
         log.exception("search failed for %r", sanitised.text)
@@ -351,12 +336,13 @@ def query(
     return out
 
 
-def _present(hits) -> list[SearchResult]:
-    """Load the ideas of a page of hits, in order, with highlighted title and snippet."""
-    ids = [int(hit["id"]) for hit in hits]
+def _present(ids: list[int], terms: dict, searcher) -> list[SearchResult]:
+    """Load the ideas of a page, in order, with highlighted title and snippet."""
     ideas = {idea.id: idea for idea in db.session.scalars(select(Idea).where(Idea.id.in_(ids)))}
+    # Words searched without a field name are `text` terms, and `text` holds the title.
+    words = {name: _expanded(searcher, name, found) for name, found in terms.items()}
     presented, stale = [], []
-    for hit, idea_id in zip(hits, ids, strict=True):
+    for idea_id in ids:
         idea = ideas.get(idea_id)
         if idea is None or not is_indexable(idea):
             stale.append(idea_id)
@@ -364,18 +350,35 @@ def _present(hits) -> list[SearchResult]:
         # The snippet comes from the start of long descriptions: analysing all 20,000
         # characters of each hit again would cost more than the search itself.
         body = plain_text(idea.body_html)[:SNIPPET_SOURCE]
-        # Words searched without a field name are `text` terms, and `text` holds the title.
         title = (
-            highlight(hit, "text", idea.title, whole=True, top=1)
-            or highlight(hit, "title", idea.title, whole=True, top=1)
+            highlight(words.get("text"), idea.title, whole=True)
+            or highlight(words.get("title"), idea.title, whole=True)
             or escape(idea.title)
         )
-        snippet = highlight(hit, "text", body) or excerpt(body)
+        snippet = highlight(words.get("text"), body) or excerpt(body)
         presented.append(SearchResult(idea, title, snippet))
     if stale:
         # The index lags the database here; let the next writer bring these ideas up to date.
         _store().queue_pending(stale)
     return presented
+
+
+# A wildcard marks at most this many of the words it stands for in snippets.
+HIGHLIGHT_EXPANSIONS = 200
+
+
+def _expanded(searcher, fieldname: str, found: set) -> frozenset[str]:
+    """The field's words to mark: the query's own, and those its wildcards stand for."""
+    words = {w for w in found if isinstance(w, str)}
+    for node in found - words:
+        pattern = engine.wildcard_pattern(node)
+        prefix = node.text.split("*", 1)[0].split("?", 1)[0]
+        for word, _count in searcher.terms_with_prefix(
+            fieldname, prefix, limit=HIGHLIGHT_EXPANSIONS
+        ):
+            if pattern.fullmatch(word):
+                words.add(word)
+    return frozenset(words)
 
 
 def similar(title: str, body: str = "", limit: int = 5, exclude_id: int | None = None) -> list:
@@ -413,17 +416,12 @@ def rebuild() -> RebuildReport:
     name, ix = store.begin_rebuild()
     count = 0
     try:
-        # Nobody else writes to a generation that is not live yet, so no lock contention.
-        writer = ix.writer(limitmb=256, **WRITER_OPTIONS)
-        try:
-            with _reading_session() as session:
-                for document in all_documents(session):
-                    writer.add_document(**document)
-                    count += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(optimize=True)
+        # Nobody else writes to a generation that is not live yet, so no lock contention;
+        # two threads index while this one analyses the text.
+        with _writing(ix, REBUILD_HEAP, threads=2) as writer, _reading_session() as session:
+            for document in all_documents(session):
+                writer.add_document(engine.to_document(document))
+                count += 1
     except BaseException:
         store.abandon_rebuild(name)
         raise
@@ -455,7 +453,13 @@ def check(repair: bool = False) -> CheckReport:
     with _reading_session() as session:
         expected = {int(doc["id"]): doc["digest"] for doc in all_documents(session)}
     searcher = store.searcher()
-    indexed = {int(f["id"]): f.get("digest") for f in searcher.all_stored_fields()}
+    indexed: dict[int, str] = {}
+    if searcher.num_docs:
+        for _score, address in searcher.search(
+            tantivy.Query.all_query(), searcher.num_docs, count=False
+        ).hits:
+            doc = searcher.doc(address)
+            indexed[doc.get_first("id")] = doc.get_first("digest")
     pending = store.take_pending() if repair else store.peek_pending()
     report = CheckReport(
         missing=sorted(expected.keys() - indexed.keys()),
@@ -488,4 +492,4 @@ def index_complete() -> bool:
         expected = session.scalar(
             select(func.count()).where(Idea.hidden.is_(False), Idea.stage != Stage.MERGED)
         )
-    return store.searcher().doc_count() == expected
+    return store.searcher().num_docs == expected

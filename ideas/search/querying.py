@@ -1,4 +1,8 @@
-"""Turning what a member typed into a safe Whoosh query, and results into escaped snippets."""
+"""Turning what a member typed into a safe parsed query, and results into escaped snippets.
+
+Whoosh parses the query language (fields, phrases, AND, OR, NOT, wildcards) and marks
+matches in snippets; `engine` hands the parsed query to Tantivy.
+"""
 
 import re
 import unicodedata
@@ -10,6 +14,7 @@ from markupsafe import Markup, escape
 from whoosh import query as wq
 from whoosh.fields import TEXT
 from whoosh.highlight import ContextFragmenter, Formatter, WholeFragmenter
+from whoosh.highlight import highlight as mark_matches
 from whoosh.qparser import (
     AndGroup,
     EveryPlugin,
@@ -19,8 +24,9 @@ from whoosh.qparser import (
     RangePlugin,
 )
 
-from ideas.search.analysis import fold, is_han
-from ideas.search.documents import DEFAULT_FIELD, TEXT_FIELDS
+from ideas.search.analysis import fold, is_han, text_analyzer
+from ideas.search.documents import DEFAULT_FIELD, TEXT_FIELDS, make_schema
+from ideas.search.engine import SPELLING
 
 MAX_QUERY_LENGTH = 500
 # Each word costs a posting list per stem; past this many words the search is refused
@@ -223,12 +229,12 @@ def _leaves(q: wq.Query) -> list[wq.Query]:
     return [q] if q.is_leaf() else list(q.leaves())
 
 
-def parse(schema, sanitised: Sanitised) -> wq.Query | None:
-    """The Whoosh query for sanitised text, or None (with sanitised.problem set)."""
+def parse(sanitised: Sanitised) -> wq.Query | None:
+    """The parsed query for sanitised text, or None (with sanitised.problem set)."""
     if sanitised.problem:
         return None
     try:
-        q = IdeaQueryParser(schema).parse(sanitised.text)
+        q = IdeaQueryParser(make_schema()).parse(sanitised.text)
     except Exception:
         q = wq.NullQuery
     q = restrict(q, sanitised.notices)
@@ -284,14 +290,22 @@ class MarkFormatter(Formatter):
         return Markup(" … ").join(self.format_fragment(f) for f in fragments)
 
 
-def highlight(hit, fieldname: str, text: str, whole: bool = False, top: int = 2) -> Markup:
-    """The text with the hit's matched words marked; empty Markup when none matched."""
-    results = hit.results
-    results.formatter = MarkFormatter()
-    results.fragmenter = (
-        WholeFragmenter() if whole else ContextFragmenter(maxchars=240, surround=60)
+_ANALYZER = text_analyzer()
+
+
+def highlight(words: frozenset[str] | None, text: str, whole: bool = False) -> Markup:
+    """The text with the searched words marked; empty Markup when none is in it.
+
+    `words` are the query's analysed terms (stems): the text is analysed the same way and
+    every token among them is marked, in up to two fragments of context (or the whole
+    text, for titles).
+    """
+    if not words or not text:
+        return Markup("")
+    fragmenter = WholeFragmenter() if whole else ContextFragmenter(maxchars=240, surround=60)
+    marked = mark_matches(
+        text, words, _ANALYZER, fragmenter, MarkFormatter(), top=1 if whole else 2
     )
-    marked = hit.highlights(fieldname, text=text, top=top)
     # MarkFormatter returns Markup it built itself; anything else is plain text to escape.
     return marked if isinstance(marked, Markup) else escape(marked or "")
 
@@ -303,39 +317,71 @@ def excerpt(text: str, length: int = 240) -> Markup:
     return escape(text[:length].rsplit(" ", 1)[0]) + Markup(" …")
 
 
+# Words of titles that a correction may offer are read by their first letter, at most this
+# many of the commonest; of those within reach, the nearest (then the commonest) wins.
+SPELLING_CANDIDATES = 5000
+
+
 def suggest(searcher, text: str) -> str | None:
     """A "did you mean" version of the text: unknown words replaced by the nearest title word.
 
-    Titles keep their words unstemmed for this (Whoosh's spelling sub-field); a word is
-    unknown when neither titles nor texts hold any of its stems.
+    Titles keep their words as written for this (the `spell` field); a word is unknown
+    when neither titles nor texts hold any of its stems.
     """
-    reader = searcher.reader()
-    correctors = [searcher.corrector("title")]
     changed = False
 
     def replace(match):
         nonlocal changed
         word = match.group(1)
         lowered = word.lower()
-        if lowered in _OPERATORS or is_han(word) or _known(reader, searcher, lowered):
+        if lowered in _OPERATORS or is_han(word) or _known(searcher, lowered):
             return word
-        maxdist = 1 if len(lowered) < 6 else 2
-        for corrector in correctors:
-            found = corrector.suggest(lowered, limit=1, maxdist=maxdist, prefix=1)
-            if found and found[0] != lowered:
-                changed = True
-                return found[0]
+        found = nearest_word(searcher, lowered, 1 if len(lowered) < 6 else 2)
+        if found and found != lowered:
+            changed = True
+            return found
         return word
 
     corrected = _SUGGESTABLE.sub(replace, text)
     return corrected if changed else None
 
 
-def _known(reader, searcher, word: str) -> bool:
+def nearest_word(searcher, word: str, maxdist: int) -> str | None:
+    """The title word nearest to `word` (same first letter, at most maxdist edits away)."""
+    best: tuple[int, int, str] | None = None
+    for candidate, count in searcher.terms_with_prefix(
+        SPELLING, word[:1], limit=SPELLING_CANDIDATES
+    ):
+        if abs(len(candidate) - len(word)) > maxdist:
+            continue
+        distance = edit_distance(word, candidate, maxdist)
+        if distance <= maxdist and (best is None or (distance, -count) < best[:2]):
+            best = (distance, -count, candidate)
+    return best[2] if best else None
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) from a to b; > limit if beyond."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1  # every path is already too long
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _known(searcher, word: str) -> bool:
     """True when some field holds a stem of the word (then it is not misspelled)."""
-    schema = searcher.schema
+    schema = make_schema()
     for fieldname in ("title", "text"):
         for token in schema[fieldname].tokenize(word, mode="query", removestops=False):
-            if reader.doc_frequency(fieldname, token.text):
+            if searcher.doc_freq(fieldname, token.text):
                 return True
     return not fold(word).isalpha()

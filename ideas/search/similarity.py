@@ -1,10 +1,14 @@
 """More-like-this: the existing ideas closest to a title and description being written."""
 
+import math
+from collections import Counter
 from dataclasses import dataclass
 from itertools import groupby
 
-from whoosh import query as wq
+import tantivy
 
+from ideas.search import engine
+from ideas.search.documents import make_schema
 from ideas.search.querying import strip_control
 
 TITLE_CHARS, BODY_CHARS = 300, 3000
@@ -28,18 +32,18 @@ class Clause:
     texts: frozenset[str]
     frequency: int
 
-    def query(self) -> wq.Query:
+    def query(self) -> tantivy.Query:
         """The word's stems in its field; titles count three times as much."""
-        boost = 3.0 if self.fieldname == "title" else 1.0
-        terms = [wq.Term(self.fieldname, text, boost=boost) for text in sorted(self.texts)]
-        return terms[0] if len(terms) == 1 else wq.Or(terms)
+        found = engine.any_of([engine.term(self.fieldname, t) for t in sorted(self.texts)])
+        return tantivy.Query.boost_query(found, 3.0) if self.fieldname == "title" else found
 
 
-def _title_words(searcher, title: str) -> list[frozenset[str]]:
-    tokens = [
-        (token.pos, token.text)
-        for token in searcher.schema["title"].tokenize(title, mode="query", positions=True)
-    ]
+def _tokens(fieldname: str, text: str):
+    return make_schema()[fieldname].tokenize(text, mode="query", positions=True)
+
+
+def _title_words(title: str) -> list[frozenset[str]]:
+    tokens = [(token.pos, token.text) for token in _tokens("title", title)]
     words: list[frozenset[str]] = []
     for _pos, same in groupby(tokens, key=lambda item: item[0]):
         texts = frozenset(text for _, text in same)
@@ -52,61 +56,57 @@ def clauses_for(searcher, title: str, body: str) -> list[Clause]:
     """The telling words of the title (looked up in titles) and body (in texts), rarest first.
 
     Duplicates show first in their titles, and titles are short, so their posting lists
-    are too; a few key terms of the description (Whoosh's Bo1 model) add what the title
+    are too; a few key terms of the description (by tf-idf) add what the title
     leaves out. Words no idea has, and words in most ideas, are left out.
     """
     candidates = [
-        Clause("title", texts, max(searcher.doc_frequency("title", t) for t in texts))
-        for texts in _title_words(searcher, title)
+        Clause("title", texts, max(searcher.doc_freq("title", t) for t in texts))
+        for texts in _title_words(title)
     ]
     if body.strip():
-        for text, _weight in searcher.key_terms_from_text("text", body, numterms=BODY_TERMS):
-            candidates.append(
-                Clause("text", frozenset([text]), searcher.doc_frequency("text", text))
-            )
-    common = max(COMMON_SHARE * searcher.doc_count(), RARE_MIN)
+        for text, frequency in key_terms(searcher, body, BODY_TERMS):
+            candidates.append(Clause("text", frozenset([text]), frequency))
+    common = max(COMMON_SHARE * searcher.num_docs, RARE_MIN)
     present = sorted((c for c in candidates if c.frequency), key=lambda c: c.frequency)
     return [c for c in present if c.frequency <= common][:MAX_WORDS]
 
 
+def key_terms(searcher, body: str, count: int) -> list[tuple[str, int]]:
+    """The body's `count` most telling words (tf-idf) with the number of ideas holding each."""
+    frequencies = Counter(token.text for token in _tokens("text", body))
+    total = max(searcher.num_docs, 1)
+    weighted = []
+    for text, tf in frequencies.items():
+        ideas = searcher.doc_freq("text", text)
+        if ideas:
+            weighted.append((tf * math.log(1 + total / ideas), text, ideas))
+    weighted.sort(reverse=True)
+    return [(text, ideas) for _weight, text, ideas in weighted[:count]]
+
+
 def _searched(searcher, clauses: list[Clause]) -> list[Clause]:
     """The clauses to find candidates with: the rare ones, and at least the two rarest."""
-    rare = max(RARE_SHARE * searcher.doc_count(), RARE_MIN)
+    rare = max(RARE_SHARE * searcher.num_docs, RARE_MIN)
     searched = [c for c in clauses if c.frequency <= rare][:SEARCHED]
     if len(searched) >= 2:
         return searched
     # Ranking by one word leaves the order among its ideas to chance; a second word (if it
     # is not too common) puts the ideas that have both first.
-    second = max(SECOND_SHARE * searcher.doc_count(), RARE_MIN)
+    second = max(SECOND_SHARE * searcher.num_docs, RARE_MIN)
     return clauses[:1] + [c for c in clauses[1:2] if c.frequency <= second]
 
 
-def _shared_words(searcher, clauses: list[Clause], docnums: list[int]) -> dict[int, int]:
-    """For each candidate idea, how many of the clauses it matches.
-
-    Walks each word's posting list once over the sorted candidates, which is cheaper than
-    recording matched terms for every idea the search visits.
-    """
-    reader = searcher.reader()
-    ordered = sorted(docnums)
-    shared = dict.fromkeys(ordered, 0)
+def _shared_words(searcher, clauses: list[Clause], ids: list[int]) -> dict[int, int]:
+    """For each candidate idea, how many of the clauses it matches (one search per clause)."""
+    shared = dict.fromkeys(ids, 0)
+    if not ids:
+        return shared
+    candidates = tantivy.Query.term_set_query(engine.index_schema(), "id", ids)
     for clause in clauses:
-        found: set[int] = set()
-        for text in clause.texts:
-            if (clause.fieldname, text) not in reader:
-                continue
-            postings = reader.postings(clause.fieldname, text)
-            for docnum in ordered:
-                if docnum in found:
-                    continue
-                if postings.is_active() and postings.id() < docnum:
-                    postings.skip_to(docnum)
-                if not postings.is_active():
-                    break
-                if postings.id() == docnum:
-                    found.add(docnum)
-        for docnum in found:
-            shared[docnum] += 1
+        found = searcher.search(engine.filtered(clause.query(), [candidates]), len(ids))
+        addresses = [address for _score, address in found.hits]
+        for idea_id in searcher.fast_field_values("id", addresses) if addresses else []:
+            shared[idea_id] += 1
     return shared
 
 
@@ -122,14 +122,15 @@ def similar_ids(searcher, title: str, body: str, limit: int, exclude_id: int | N
     if not clauses:
         return []
     needed = 1 if len(clauses) < 3 else 2
-    mask = wq.Term("id", str(exclude_id)) if exclude_id is not None else None
-    query = wq.Or([clause.query() for clause in _searched(searcher, clauses)])
-    results = searcher.search(query, limit=limit * CANDIDATES, mask=mask)
-    hits = [(hit.docnum, int(hit["id"])) for hit in results]
+    excluded = [engine.term("id", exclude_id)] if exclude_id is not None else []
+    query = engine.any_of([clause.query() for clause in _searched(searcher, clauses)])
+    found = searcher.search(engine.filtered(query, [], excluded), limit * CANDIDATES)
+    addresses = [address for _score, address in found.hits]
+    ids = searcher.fast_field_values("id", addresses) if addresses else []
     # Every telling word counts towards "shares enough words", common ones included.
-    shared = _shared_words(searcher, clauses, [docnum for docnum, _ in hits])
+    shared = _shared_words(searcher, clauses, ids)
     ranked = sorted(
-        ((docnum, idea_id) for docnum, idea_id in hits if shared[docnum] >= needed),
-        key=lambda hit: -shared[hit[0]],  # stable: ties keep the search's order
+        (idea_id for idea_id in ids if shared[idea_id] >= needed),
+        key=lambda idea_id: -shared[idea_id],  # stable: ties keep the search's order
     )
-    return [idea_id for _, idea_id in ranked][:limit]
+    return ranked[:limit]

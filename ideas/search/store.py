@@ -3,15 +3,17 @@
 Layout of SEARCH_INDEX_DIR:
 
     CURRENT          the name of the live generation directory (replaced atomically)
-    gen-<stamp>/     a complete Whoosh index; `flask search rebuild` fills a new one
+    gen-<stamp>/     a complete Tantivy index; `flask search rebuild` fills a new one
+      WRITELOCK      flock()ed by the one process writing to this generation
     pending          idea ids a busy writer could not apply, one per line
     rebuilding       ids changed while a rebuild runs (exists only during a rebuild)
     swap.lock        taken briefly to create the first index or to swap generations
 
-Whoosh allows one writer per index and guards it with an flock()ed file, which the
-kernel releases if the process dies: a crashed writer never leaves the index locked, and
-since Whoosh writes segments first and renames its table of contents last, a crash
-leaves the previous commit intact.
+One process writes to an index at a time, holding an flock()ed file, which the kernel
+releases if the process dies: a crashed writer never leaves the index locked (Tantivy's
+own writer lock, taken inside ours, is an flock too). Tantivy writes new segments first
+and publishes them by replacing its meta.json last, so a crash leaves the previous
+commit intact.
 """
 
 import fcntl
@@ -27,15 +29,14 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import EmptyIndexError, FileIndex
-from whoosh.util.filelock import try_for
+import tantivy
 
-from ideas.search.documents import make_schema
+from ideas.search.engine import index_schema
 
 log = logging.getLogger(__name__)
 
 POINTER, PENDING, JOURNAL, SWAP_LOCK = "CURRENT", "pending", "rebuilding", "swap.lock"
+WRITE_LOCK = "WRITELOCK"
 GENERATION_PREFIX = "gen-"
 
 
@@ -67,13 +68,38 @@ def _append_ids(fd: int, ids: Iterable[int]) -> None:
     os.write(fd, "".join(f"{i}\n" for i in sorted(ids)).encode())
 
 
+class WriteLock:
+    """A generation's writer lock: a non-blocking flock() on its WRITELOCK file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock if nobody holds it; True when taken."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Give the lock back (closing the descriptor releases the flock)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 class IndexStore:
     """One index directory: its live generation, its writers and its queues."""
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
-        self._indexes: dict[str, FileIndex] = {}
-        self._local = threading.local()
+        self._indexes: dict[str, tantivy.Index] = {}
+        self._opening = threading.Lock()
 
     # -- generations -------------------------------------------------------------
 
@@ -87,12 +113,12 @@ class IndexStore:
             return None
         return name
 
-    def _new_generation(self) -> tuple[str, FileIndex]:
+    def _new_generation(self) -> tuple[str, tantivy.Index]:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         name = f"{GENERATION_PREFIX}{stamp}-{secrets.token_hex(4)}"
         path = self.root / name
         path.mkdir(parents=True)
-        return name, FileStorage(str(path)).create_index(make_schema())
+        return name, tantivy.Index(index_schema(), path=str(path), reuse=False)
 
     def _point_to(self, name: str) -> None:
         """Make `name` the live generation in one atomic rename."""
@@ -116,12 +142,21 @@ class IndexStore:
                 self._point_to(name)
         return name
 
-    def index(self, name: str) -> FileIndex:
-        """The Whoosh index of a generation, opened once per process."""
+    def index(self, name: str) -> tantivy.Index:
+        """The Tantivy index of a generation, opened once per process."""
         ix = self._indexes.get(name)
         if ix is None:
-            ix = FileStorage(str(self.root / name)).open_index(schema=make_schema())
-            self._indexes = {name: ix}  # older generations are never written again
+            with self._opening:
+                ix = self._indexes.get(name)
+                if ix is None:
+                    path = self.root / name
+                    if not (path / "meta.json").exists():
+                        raise FileNotFoundError(path)  # removed by a rebuild's swap
+                    ix = tantivy.Index(index_schema(), path=str(path), reuse=True)
+                    # Readers reload when told to (searcher() below), not on a timer, so
+                    # a search always sees the last commit, whichever process made it.
+                    ix.config_reader(reload_policy="Manual")
+                    self._indexes = {name: ix}  # older generations are never written again
         return ix
 
     def exists(self) -> bool:
@@ -132,12 +167,12 @@ class IndexStore:
     # -- writing -----------------------------------------------------------------
 
     @contextmanager
-    def locked(self, timeout: float) -> Iterator[FileIndex]:
-        """Hold the live generation's Whoosh write lock, waiting up to `timeout` with backoff.
+    def locked(self, timeout: float) -> Iterator[tantivy.Index]:
+        """Hold the live generation's write lock, waiting up to `timeout` with backoff.
 
-        Yields the index; write to it with `index.writer(_lk=False)` (the lock is ours).
-        Raises IndexBusy if the lock stays taken. If a rebuild swapped in a new generation
-        while we waited, we move to it rather than write to the old one.
+        Yields the index, for one Tantivy writer at a time. Raises IndexBusy if the lock
+        stays taken. If a rebuild swapped in a new generation while we waited, we move to
+        it rather than write to the old one.
         """
         deadline = time.monotonic() + timeout
         delay = 0.01
@@ -145,9 +180,9 @@ class IndexStore:
             name = self.ensure()
             try:
                 ix = self.index(name)
-                lock = ix.lock("WRITELOCK")
+                lock = self.lock(name)
                 acquired = lock.acquire()
-            except (OSError, EmptyIndexError):
+            except (OSError, ValueError):
                 acquired = False  # a rebuild removed this generation just now
             if acquired and self.current_name() != name:
                 lock.release()
@@ -164,11 +199,18 @@ class IndexStore:
         finally:
             lock.release()
 
-    def write_lock(self, name: str, timeout: float):
-        """Wait for a generation's Whoosh write lock; return it held (call .release())."""
-        lock = self.index(name).lock("WRITELOCK")
-        if not try_for(lock.acquire, timeout=timeout, delay=0.05):
-            raise IndexBusy(f"search index {self.root / name} is busy")
+    def lock(self, name: str) -> WriteLock:
+        """The write lock of a generation (not taken)."""
+        return WriteLock(self.root / name / WRITE_LOCK)
+
+    def write_lock(self, name: str, timeout: float) -> WriteLock:
+        """Wait for a generation's write lock; return it held (call .release())."""
+        lock = self.lock(name)
+        deadline = time.monotonic() + timeout
+        while not lock.acquire():
+            if time.monotonic() >= deadline:
+                raise IndexBusy(f"search index {self.root / name} is busy")
+            time.sleep(0.05)
         return lock
 
     # -- queues ------------------------------------------------------------------
@@ -214,7 +256,7 @@ class IndexStore:
 
     # -- rebuilding --------------------------------------------------------------
 
-    def begin_rebuild(self) -> tuple[str, FileIndex]:
+    def begin_rebuild(self) -> tuple[str, tantivy.Index]:
         """Start journalling changes and create the new, not yet live, generation."""
         self.root.mkdir(parents=True, exist_ok=True)
         with _flocked(self.root / SWAP_LOCK):
@@ -260,26 +302,15 @@ class IndexStore:
 
     # -- reading -----------------------------------------------------------------
 
-    def searcher(self):
-        """A searcher of this thread on the live generation, reopened when the index changed.
+    def searcher(self) -> tantivy.Searcher:
+        """A searcher on the live generation as of its last commit (by any process).
 
-        Not Searcher.refresh(): it reuses the readers of segments that are still there,
-        and a reused reader keeps its old list of deleted documents, so an updated idea
-        would be found twice.
+        Reloading costs about 20 µs when nothing changed; a searcher keeps the segments it
+        opened with for as long as it is used, whatever writers do meanwhile.
         """
-        name = self.ensure()
-        cached = getattr(self._local, "searcher", None)
-        if cached is not None and cached[0] == name:
-            try:
-                if cached[1].up_to_date():
-                    return cached[1]
-            except OSError:
-                pass  # a writer removed files the old reader listed; reopen below
-        if cached is not None:
-            cached[1].close()
-        searcher = self.index(name).searcher()
-        self._local.searcher = (name, searcher)
-        return searcher
+        ix = self.index(self.ensure())
+        ix.reload()
+        return ix.searcher()
 
     def size_bytes(self) -> int:
         """Bytes used by the live generation."""

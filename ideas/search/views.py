@@ -29,7 +29,7 @@ def _setup(state) -> None:
 @bp.get("/search")
 @login_required
 def search():
-    """Full-text search with Whoosh syntax, filters, sorts, highlights and suggestions."""
+    """Full-text search with its query syntax, filters, sorts, highlights and suggestions."""
     form = SearchForm(formdata=request.args)
     form.validate()
     page = None

@@ -171,7 +171,7 @@ def test_publishing_still_works_when_the_index_is_busy(client, auth, app):
     app.config["SEARCH_LOCK_TIMEOUT"] = 0.05
     with app.app_context():
         store = search._store()
-        lock = store.index(store.ensure()).lock("WRITELOCK")
+        lock = store.lock(store.ensure())
     assert lock.acquire()
     try:
         auth.as_role()

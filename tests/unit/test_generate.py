@@ -14,10 +14,8 @@ from ideas.search.index import query
 from tests.conftest import scratch_database
 
 
-def test_generated_rows_agree_with_recomputation(tmp_path, monkeypatch):
+def test_generated_rows_agree_with_recomputation(tmp_path):
     """A small set: right sizes, no counter mismatch, and the app keeps working on it."""
-    # A pool this small sorts its postings out to several runs, as the full set does.
-    monkeypatch.setattr(generate_module, "BULK_POOL_BYTES", 300_000)
     with scratch_database(tmp_path, "ideas_generate") as url:
         app = bench_app(url, str(tmp_path / "index"), instance=str(tmp_path / "instance"))
         from flask_migrate import upgrade

@@ -30,7 +30,7 @@ def test_rebuild_builds_a_new_generation_and_swaps_it_in(make_idea):
         make_idea(title=f"Carpool matching service {n}")
     before = store().current_name()
     # A search running in another worker while the rebuild happens.
-    old_searcher = store().index(before).searcher()
+    old_searcher = store().searcher()
     report = search.rebuild()
     after = store().current_name()
     assert after != before
@@ -39,7 +39,7 @@ def test_rebuild_builds_a_new_generation_and_swaps_it_in(make_idea):
     assert report.documents == 3 and report.size_bytes > 0
     assert len(titles("carpool")) == 3
     # A search that began on the old generation still completes: its files stay open.
-    assert old_searcher.doc_count() == 3
+    assert old_searcher.num_docs == 3
 
 
 def test_changes_committed_during_a_rebuild_reach_the_new_index(make_idea, monkeypatch):
@@ -105,7 +105,7 @@ def test_a_busy_index_queues_the_change_and_the_next_writer_applies_it(make_idea
     waiting = make_idea(title="Original title of the waiting idea")
     other = make_idea(title="Another idea entirely")
     app.config["SEARCH_LOCK_TIMEOUT"] = 0.1
-    lock = store().index(store().current_name()).lock("WRITELOCK")
+    lock = store().lock(store().current_name())
     assert lock.acquire()  # another writer holds the index (flock excludes us too)
     try:
         db.session.get(Idea, waiting.id).title = "Renamed while the index was busy"
@@ -120,30 +120,34 @@ def test_a_busy_index_queues_the_change_and_the_next_writer_applies_it(make_idea
     assert store().peek_pending() == set()
 
 
-CRASH_BEFORE_COMMIT = """
+CRASHING_WRITER = """
 import os, sys
 from config import Config
 from ideas import create_app
-from ideas.search import index
+from ideas.search import documents, engine, index
 app = create_app(type("C", (Config,), {"SQLALCHEMY_DATABASE_URI": sys.argv[1],
                                        "SEARCH_INDEX_DIR": sys.argv[2], "SECRET_KEY": "x"}))
 with app.app_context():
     store = index._store()
-    if sys.argv[3] == "mid-write":
-        with store.locked(5) as ix:
-            writer = ix.writer(_lk=False)
+    with store.locked(5) as ix:
+        writer = ix.writer(20_000_000, 1)
+        if sys.argv[3] == "mid-write":
             for n in range(200):
-                writer.add_document(id=f"junk{n}", title="junk document", text="junk")
-            os._exit(1)  # dies holding the lock, with a half-written segment
-    else:
-        import whoosh.index
-        # Die after the segment files are written, before the table of contents is.
-        whoosh.index.TOC.write = lambda *a, **k: os.kill(os.getpid(), 9)
-        index.index_ideas([int(sys.argv[4])])
+                junk = dict(documents.load_documents(index.db.session, [int(sys.argv[4])]))
+                doc = junk[int(sys.argv[4])] | {"id": str(10_000 + n), "title": "junk document"}
+                writer.add_document(engine.to_document(doc))
+            os._exit(1)  # dies holding both locks, with documents added but not committed
+        # Dies right after its commit, before closing the writer or releasing the locks.
+        idea_id = int(sys.argv[4])
+        writer.delete_documents_by_term("id", idea_id)
+        doc = documents.load_documents(index.db.session, [idea_id])[idea_id]
+        writer.add_document(engine.to_document(doc))
+        writer.commit()
+        os._exit(1)
 """
 
 
-@pytest.mark.parametrize("moment", ["mid-write", "before-toc"])
+@pytest.mark.parametrize("moment", ["mid-write", "after-commit"])
 def test_a_writer_that_dies_leaves_a_working_unlocked_index(
     make_idea, app, database_url, tmp_path, moment
 ):
@@ -153,15 +157,22 @@ def test_a_writer_that_dies_leaves_a_working_unlocked_index(
     env = {**os.environ, "IDEAS_INSTANCE_PATH": str(tmp_path)}
     args = [database_url, app.config["SEARCH_INDEX_DIR"], moment, str(idea.id)]
     result = subprocess.run(  # noqa: S603 - our own script
-        [sys.executable, "-c", CRASH_BEFORE_COMMIT, *args], cwd=ROOT, env=env, timeout=60
+        [sys.executable, "-c", CRASHING_WRITER, *args], cwd=ROOT, env=env, timeout=60
     )
     assert result.returncode != 0  # it really died
-    # The last committed state is intact: the old words find the idea, the junk is absent.
-    assert titles("survives crashed") == ["Edited survivor"]
-    assert titles("junk") == []
-    # The lock died with the process: the next write goes through at once.
+    assert titles("junk") == []  # nothing uncommitted is visible
+    if moment == "mid-write":
+        # The last committed state is intact: the old words still find the idea.
+        assert titles("survives crashed") == ["Edited survivor"]
+    else:
+        # What it committed before dying is there.
+        assert titles("survives crashed") == []
+        assert titles("edited survivor") == ["Edited survivor"]
+    # Both locks died with the process: the next write goes through at once.
     app.config["SEARCH_LOCK_TIMEOUT"] = 0.5
+    db.session.execute(update(Idea).where(Idea.id == idea.id).values(title="Edited again"))
+    db.session.commit()
     assert search.index_idea(idea.id)
-    assert titles("survives crashed") == []
-    assert titles("edited survivor") == ["Edited survivor"]
+    assert titles("edited survivor") == []
+    assert titles("edited again") == ["Edited again"]
     assert not (store().root / PENDING).exists() or store().peek_pending() == set()
