@@ -57,7 +57,12 @@ def _fold_stoplist() -> frozenset[str]:
     return frozenset(words)
 
 
-@lru_cache(maxsize=100_000)
+# Word caches: words follow a long tail, so the commonest 20,000 give most hits; larger
+# caches grew a worker by tens of MB while it reindexed thousands of ideas after a vote storm.
+WORD_CACHE = 20_000
+
+
+@lru_cache(maxsize=WORD_CACHE)
 def fold(text: str) -> str:
     """The text without accents, full-width forms or ligatures: `Équipe` -> `Equipe`."""
     if text.isascii():
@@ -145,7 +150,7 @@ class FoldFilter(Filter):
             yield token
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=WORD_CACHE)
 def stems(word: str, language: str | None = None) -> tuple[str, ...]:
     """The stem of a folded word in its language, or (unknown) its English and French stems."""
     if is_han(word) or not word.isalpha():

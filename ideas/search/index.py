@@ -8,7 +8,7 @@ rest of the application.
 import logging
 import time
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as day_time
@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session
 from ideas.board.models import Idea
 from ideas.extensions import db
 from ideas.search import engine
-from ideas.search.documents import all_documents, is_indexable, load_documents, plain_text
+from ideas.search.documents import (
+    BATCH,
+    all_documents,
+    is_indexable,
+    load_documents,
+    plain_text,
+)
 from ideas.search.querying import excerpt, highlight, parse, sanitise, suggest
 from ideas.search.results import SearchFilters, SearchPage, SearchResult
 from ideas.search.similarity import similar_ids
@@ -39,11 +45,9 @@ _STORES: dict[str, IndexStore] = {}
 # When this process last took the queue of each index (time.monotonic()), for the throttle
 # of vote-only changes (queue_votes, SEARCH_VOTES_LAG).
 _TAKEN: dict[str, float] = {}
-# Memory of the writer that keeps the index current (one thread: a write is a few ideas),
-# and of a rebuild's (Tantivy's least per thread is 15 MB; more means fewer flushes).
-WRITER_HEAP, REBUILD_HEAP = 20_000_000, 256_000_000
-# Stored documents are read in chunks of this many ids.
-LOOKUP_CHUNK = 1000
+# Memory of the writer that keeps the index current (one thread, and Tantivy's least: a
+# write is a few ideas), and of a rebuild's (more means fewer segments flushed on the way).
+WRITER_HEAP, REBUILD_HEAP = 15_000_000, 256_000_000
 
 
 def _store() -> IndexStore:
@@ -83,14 +87,12 @@ def _writing(ix: tantivy.Index, heap: int = WRITER_HEAP, threads: int = 1):
 
 def _stored(searcher: tantivy.Searcher, ids: Iterable[int]) -> dict[int, str]:
     """The digest the index holds for each of these ideas that it holds."""
-    wanted = sorted(ids)
+    wanted = list(ids)
+    q = tantivy.Query.term_set_query(engine.index_schema(), "id", wanted)
     found: dict[int, str] = {}
-    for start in range(0, len(wanted), LOOKUP_CHUNK):
-        chunk = wanted[start : start + LOOKUP_CHUNK]
-        q = tantivy.Query.term_set_query(engine.index_schema(), "id", chunk)
-        for _score, address in searcher.search(q, len(chunk), count=False).hits:
-            doc = searcher.doc(address)
-            found[doc.get_first("id")] = doc.get_first("digest")
+    for _score, address in searcher.search(q, len(wanted), count=False).hits:
+        doc = searcher.doc(address)
+        found[doc.get_first("id")] = doc.get_first("digest")
     return found
 
 
@@ -98,24 +100,32 @@ def _stored(searcher: tantivy.Searcher, ids: Iterable[int]) -> dict[int, str]:
 
 
 def _write(ix: tantivy.Index, ids: set[int]) -> int:
-    """Write the documents of these ideas that differ from the index; return how many."""
-    with _reading_session() as session:
-        documents = load_documents(session, ids)
+    """Write the documents of these ideas that differ from the index; return how many.
+
+    A batch at a time (read, compare, add), in one commit: a flush of queued votes may
+    name ten thousand ideas, and holding all their documents at once cost a worker over
+    200 MB of memory.
+    """
     ix.reload()  # we hold the lock, so the last commit is the newest state of the index
-    indexed = _stored(ix.searcher(), documents)
-    changes = {
-        idea_id: document
-        for idea_id, document in documents.items()
-        if (document and document["digest"]) != indexed.get(idea_id)
-    }
-    if not changes:
-        return 0  # a commit that changed nothing searchable costs no index write
-    with _writing(ix) as writer:
-        for idea_id, document in changes.items():
-            writer.delete_documents_by_term("id", idea_id)
-            if document is not None:
-                writer.add_document(engine.to_document(document))
-    return len(changes)
+    searcher = ix.searcher()
+    wanted = sorted(ids)
+    written = 0
+    with _reading_session() as session, ExitStack() as stack:
+        writer = None
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            indexed = _stored(searcher, chunk)
+            for idea_id, document in load_documents(session, chunk).items():
+                if (document and document["digest"]) == indexed.get(idea_id):
+                    continue  # unchanged: a commit that changes nothing costs no index write
+                if writer is None:
+                    writer = stack.enter_context(_writing(ix))
+                writer.delete_documents_by_term("id", idea_id)
+                if document is not None:
+                    writer.add_document(engine.to_document(document))
+                written += 1
+            session.expunge_all()  # the batch's ideas and comments are done with
+    return written
 
 
 def index_ideas(ids: Iterable[int]) -> bool:
