@@ -208,6 +208,8 @@ def _translate(q: wq.Query) -> tantivy.Query:
         return without(translate(q.query))
     if kind is wq.AndNot:
         return tantivy.Query.boolean_query([(_Must, translate(q.a)), (_MustNot, translate(q.b))])
+    if kind is wq.Require:  # both must match; only the first counts for relevance
+        return filtered(translate(q.a), [translate(q.b)])
     if kind is wq.AndMaybe:
         return tantivy.Query.boolean_query([(_Must, translate(q.a)), (_Should, translate(q.b))])
     if kind is wq.Phrase:
