@@ -10,6 +10,7 @@ from ideas.groups.models import Group, GroupKind, Membership
 from ideas.groups.services import (
     DESCRIPTION_MAX,
     create_group,
+    first_members,
     group_members,
     groups_of,
     is_member,
@@ -227,6 +228,24 @@ def test_member_count_matches_memberships(make_user, make_group):
     # Group admins first, then by join date.
     assert rows[0].is_group_admin
     assert [row.user_id for row in rows[1:]] == [m.id for m in members[1:]]
+
+
+def test_the_first_members_are_those_group_members_lists_first(make_user, make_group):
+    creator = make_user()
+    group = make_group(creator=creator)
+    members = [make_user() for _ in range(5)]
+    for member in members:
+        join_group(member, group)
+    # An admin named after others joined still comes before them.
+    db.session.get(
+        Membership, {"group_id": group.id, "user_id": members[3].id}
+    ).is_group_admin = True
+    db.session.commit()
+    everyone = [row.user_id for row in db.session.scalars(group_members(group))]
+    assert everyone == [creator.id, members[3].id, *(m.id for m in members if m != members[3])]
+    for count in (1, 2, 3, 6, 10):
+        assert [row.user_id for row in first_members(group, count)] == everyone[:count]
+    assert first_members(group, 3)[1].user.id == members[3].id  # accounts loaded
 
 
 def test_the_creator_can_leave(make_user, make_group):
