@@ -229,8 +229,12 @@ def _translate(q: wq.Query) -> tantivy.Query:
     raise UnsupportedQuery(kind.__name__)
 
 
-def positive_terms(q: wq.Query) -> dict[str, set[str]]:
-    """The words a query looks for, by field (not those it excludes), for highlighting."""
+def positive_terms(q: wq.Query) -> dict[str, set]:
+    """The words a query looks for, by field (not those it excludes), for highlighting.
+
+    Terms and phrase words are given as text; wildcard and prefix nodes as themselves,
+    for the caller to expand against the index (`index._expanded`).
+    """
     found: dict[str, set[str]] = {}
 
     def visit(node) -> None:
