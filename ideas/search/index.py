@@ -45,6 +45,10 @@ _STORES: dict[str, IndexStore] = {}
 # When this process last took the queue of each index (time.monotonic()), for the throttle
 # of vote-only changes (queue_votes, SEARCH_VOTES_LAG).
 _TAKEN: dict[str, float] = {}
+# The most queued ids one lock hold takes: a request that writes (a comment, a vote at its
+# flush turn, a votes-sorted search) adds at most this many to its own ideas, about a second
+# of work, and a long queue is drained batch by batch with the lock let go in between.
+QUEUE_BATCH = 500
 # Memory of the writer that keeps the index current (one thread, and Tantivy's least: a
 # write is a few ideas), and of a rebuild's (more means fewer segments flushed on the way).
 WRITER_HEAP, REBUILD_HEAP = 15_000_000, 256_000_000
@@ -144,7 +148,7 @@ def index_ideas(ids: Iterable[int]) -> bool:
         # state, and compared with the index there, so an unchanged idea costs no commit.
         with store.locked(current_app.config["SEARCH_LOCK_TIMEOUT"]) as ix:
             _TAKEN[str(store.root)] = time.monotonic()
-            ids |= store.take_pending()
+            ids |= store.take_pending(QUEUE_BATCH)
             _write(ix, ids)
         return True
     except IndexBusy:
@@ -195,34 +199,42 @@ def _has_pending(store: IndexStore) -> bool:
         return False
 
 
-def flush_pending(timeout: float | None = None) -> int:
-    """Apply the queue now, waiting up to `timeout` s for the lock; return how many ideas.
+def flush_pending(timeout: float | None = None, limit: int | None = None) -> int:
+    """Apply the queue as it stands, or its oldest `limit` ids; return how many were applied.
 
-    Never raises. A busy index leaves the queue for its writer, who takes it; a failed
-    write puts the ids back.
+    A batch of QUEUE_BATCH ids per hold of the lock, which is let go in between so that
+    other writers (a member's comment) wait for one batch at most. Waits up to `timeout` s
+    for the lock (SEARCH_LOCK_TIMEOUT by default). Never raises: a busy index leaves the
+    queue for its writer, who takes some of it; a failed write puts its ids back.
     """
     store = _store()
-    if not _has_pending(store):
-        return 0
     if timeout is None:
         timeout = current_app.config["SEARCH_LOCK_TIMEOUT"]
-    ids: set[int] = set()
-    try:
-        with store.locked(timeout) as ix:
-            _TAKEN[str(store.root)] = time.monotonic()
-            ids = store.take_pending()
-            if ids:
-                _write(ix, ids)
-        return len(ids)
-    except IndexBusy:
-        return 0
-    except Exception:
-        log.exception("search indexing failed; %d idea(s) queued for the next writer", len(ids))
-    try:
-        store.queue_pending(ids)
-    except OSError:
-        log.exception("could not queue ideas %s for indexing", sorted(ids))
-    return 0
+    if limit is None:
+        # What is queued now: ids queued while it runs wait for the next flush, so a
+        # flush during a vote storm ends.
+        limit = len(store.peek_pending())
+    applied = 0
+    while _has_pending(store) and applied < limit:
+        ids: set[int] = set()
+        batch = min(QUEUE_BATCH, limit - applied)
+        try:
+            with store.locked(timeout) as ix:
+                _TAKEN[str(store.root)] = time.monotonic()
+                ids = store.take_pending(batch)
+                if ids:
+                    _write(ix, ids)
+        except IndexBusy:
+            break
+        except Exception:
+            log.exception("search indexing failed; %d idea(s) queued again", len(ids))
+            try:
+                store.queue_pending(ids)
+            except OSError:
+                log.exception("could not queue ideas %s for indexing", sorted(ids))
+            break
+        applied += len(ids)
+    return applied
 
 
 def queue_votes(ids: Iterable[int]) -> None:
@@ -232,8 +244,9 @@ def queue_votes(ids: Iterable[int]) -> None:
     of its comments is analysed again, and the index writes and merges segments): the ids join
     the queue, which the next writer takes. So that the queue stays short when nothing
     else writes and nobody sorts by votes, at most once per SEARCH_VOTES_FLUSH_SECONDS per
-    process a vote applies the queue itself, if no other writer holds the index (it never
-    waits for the lock). Never raises.
+    process a vote applies the oldest QUEUE_BATCH ids itself, if no other writer holds the
+    index (it never waits for the lock); the background sync (ideas/search/background.py)
+    drains the rest outside requests. Never raises.
     """
     ids = {int(i) for i in ids}
     if not ids:
@@ -247,18 +260,19 @@ def queue_votes(ids: Iterable[int]) -> None:
         index_ideas(ids)
         return
     if not _taken_within(store, current_app.config.get("SEARCH_VOTES_FLUSH_SECONDS", 60.0)):
-        flush_pending(timeout=0)
+        flush_pending(timeout=0, limit=QUEUE_BATCH)
 
 
 def catch_up_votes() -> None:
     """Before a votes-sorted search: apply queued votes older than SEARCH_VOTES_LAG seconds.
 
     Votes queued after this process last took the queue are younger than that, so a
-    search never sees votes older than the lag missing (unless the index stays busy).
+    search never sees votes older than the lag missing, unless the queue is longer than a
+    batch (a vote storm: the background sync is then draining it) or the index stays busy.
     """
     store = _store()
     if not _taken_within(store, _votes_lag()):
-        flush_pending()
+        flush_pending(limit=QUEUE_BATCH)
 
 
 def apply_pending() -> int:

@@ -55,17 +55,18 @@ def _flocked(path: Path) -> Iterator[int]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _read_ids(fd: int) -> set[int]:
+def _read_ids(fd: int) -> dict[int, None]:
+    """The ids in the file, once each, oldest first (a dict keeps the order)."""
     os.lseek(fd, 0, os.SEEK_SET)
     chunks = []
     while chunk := os.read(fd, 65536):
         chunks.append(chunk)
-    return {int(line) for line in b"".join(chunks).split() if line.isdigit()}
+    return dict.fromkeys(int(line) for line in b"".join(chunks).split() if line.isdigit())
 
 
 def _append_ids(fd: int, ids: Iterable[int]) -> None:
     os.lseek(fd, 0, os.SEEK_END)
-    os.write(fd, "".join(f"{i}\n" for i in sorted(ids)).encode())
+    os.write(fd, "".join(f"{i}\n" for i in ids).encode())
 
 
 class WriteLock:
@@ -221,17 +222,23 @@ class IndexStore:
         if ids:
             self.root.mkdir(parents=True, exist_ok=True)
             with _flocked(self.root / PENDING) as fd:
-                _append_ids(fd, ids)
+                _append_ids(fd, sorted(ids))
 
-    def take_pending(self) -> set[int]:
-        """Remove and return the queued ids (call while holding the index's write lock)."""
+    def take_pending(self, limit: int | None = None) -> set[int]:
+        """Remove and return the queued ids, the oldest `limit` of them if given.
+
+        Call while holding the index's write lock. The rest stay queued, in their order,
+        so a writer that takes part of a long queue never leaves the oldest ids behind.
+        """
         path = self.root / PENDING
         if not path.exists() or path.stat().st_size == 0:
             return set()
         with _flocked(path) as fd:
-            ids = _read_ids(fd)
+            queued = list(_read_ids(fd))
+            taken, rest = (queued, []) if limit is None else (queued[:limit], queued[limit:])
             os.ftruncate(fd, 0)
-        return ids
+            _append_ids(fd, rest)
+        return set(taken)
 
     def peek_pending(self) -> set[int]:
         """The queued ids, left in the queue."""
@@ -239,7 +246,7 @@ class IndexStore:
         if not path.exists():
             return set()
         with _flocked(path) as fd:
-            return _read_ids(fd)
+            return set(_read_ids(fd))
 
     def journal_if_rebuilding(self, ids: Iterable[int]) -> None:
         """During a rebuild, note changed ids so they reach the new generation too."""
@@ -250,7 +257,7 @@ class IndexStore:
         with _flocked(self.root / SWAP_LOCK), suppress(FileNotFoundError):
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)
             try:
-                _append_ids(fd, ids)
+                _append_ids(fd, sorted(ids))
             finally:
                 os.close(fd)
 

@@ -1,5 +1,6 @@
 """Votes reach the search index in batches, within SEARCH_VOTES_LAG; content at once."""
 
+import threading
 import time
 
 import pytest
@@ -113,3 +114,80 @@ def test_the_idea_to_vote_on_loads_neither_joins_nor_description(make_idea):
     state = inspect(loaded)
     assert {"body", "body_html", "author", "theme"} <= state.unloaded
     assert idea_to_vote_on(idea_id + 1000) is None
+
+
+def test_taking_part_of_the_queue_takes_the_oldest_and_keeps_the_rest_in_order():
+    store = search._store()
+    store.queue_pending([30, 10])
+    store.queue_pending([20, 10, 40])  # 10 is queued already: it keeps its place
+    assert store.take_pending(2) == {10, 30}
+    assert store.take_pending(1) == {20}
+    store.queue_pending([5])
+    assert store.take_pending() == {40, 5}
+    assert store.peek_pending() == set()
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    monkeypatch.setattr(search, "QUEUE_BATCH", 2)
+
+
+def test_a_content_change_takes_one_batch_of_a_long_queue(
+    make_idea, make_user, lagging, small_batches
+):
+    other = make_idea(title="Shuttle bus between campuses")
+    voted = [make_idea(title=f"Carpool board {n}") for n in range(5)]
+    voters = [make_user() for _ in voted]
+    for voter, idea in zip(voters, voted, strict=True):
+        vote(voter, idea)
+    post_comment(db.session.get(User, make_user().id), db.session.get(Idea, other.id), "Hourly.")
+    db.session.commit()
+    # The member's comment paid for two queued ideas, not five; the oldest went first.
+    assert search._store().peek_pending() == {voted[2].id, voted[3].id, voted[4].id}
+    assert search.query("hourly").results[0].idea.id == other.id
+
+
+def test_a_flush_applies_a_long_queue_batch_by_batch(make_idea, make_user, lagging, small_batches):
+    voted = [make_idea(title=f"Carpool board {n}") for n in range(5)]
+    voters = [make_user() for _ in voted]
+    for voter, idea in zip(voters, voted, strict=True):
+        vote(voter, idea)
+    assert search.flush_pending(limit=3) == 3  # a request's share: it stops there
+    assert search._store().peek_pending() == {voted[3].id, voted[4].id}
+    assert search.flush_pending() == 2
+    assert search.check().ok
+
+
+def sync_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "search-sync"]
+
+
+def test_the_background_sync_drains_the_queue_without_any_request(
+    app, make_idea, make_user, lagging, monkeypatch
+):
+    from ideas.search import background
+
+    loud = make_idea(title="Carpool board loud")
+    vote(make_user(), loud)
+    assert search._store().peek_pending() == {loud.id}
+    monkeypatch.setitem(app.config, "SEARCH_SYNC_SECONDS", 0.05)
+    before = set(sync_threads())
+    try:
+        assert background.ensure_started(app)
+        assert background.ensure_started(app)  # one thread per process, not one per call
+        assert len(set(sync_threads()) - before) == 1
+        deadline = time.monotonic() + 30
+        while search._store().peek_pending() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        background.stop(app)
+    assert search._store().peek_pending() == set()
+    assert set(sync_threads()) <= before  # stopped
+    assert search.check().ok
+
+
+def test_the_background_sync_is_off_at_zero_seconds(app):
+    from ideas.search import background
+
+    assert app.config["SEARCH_SYNC_SECONDS"] == 0
+    assert not background.ensure_started(app)
