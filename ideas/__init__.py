@@ -79,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     _trust_proxies(app)
     _register_sqlite_pragmas(app)
+    _register_postgresql_plans(app)
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -136,6 +137,15 @@ def _register_sqlite_pragmas(app: Flask) -> None:
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     event.listen(engine, "before_cursor_execute", _begin_immediate_before_read_for_update)
+
+
+def _register_postgresql_plans(app: Flask) -> None:
+    """On PostgreSQL, keep psycopg's prepared statements from one request to the next."""
+    from ideas.extensions import db
+    from ideas.postgres import keep_prepared_statements
+
+    with app.app_context():
+        keep_prepared_statements(db.engine)
 
 
 def _begin_immediate_before_read_for_update(conn, cursor, statement, _params, context, _many):
