@@ -75,8 +75,6 @@ class Config:
     SEARCH_VOTES_LAG = float(os.environ.get("SEARCH_VOTES_LAG", "5.0"))
     # A vote applies a batch of that queue itself at most this often per worker (seconds).
     SEARCH_VOTES_FLUSH_SECONDS = float(os.environ.get("SEARCH_VOTES_FLUSH_SECONDS", "60.0"))
-    # A thread in each web process drains that queue this often (seconds); 0 turns it off.
-    SEARCH_SYNC_SECONDS = float(os.environ.get("SEARCH_SYNC_SECONDS", "5.0"))
 
     # Rate limits (Flask-Limiter): counts kept in this process's memory by default; set
     # redis://host:6379/0 so that every worker and host shares them.
@@ -175,5 +173,3 @@ class TestConfig(Config):
     # Most search tests read the index right after a vote; tests of the lag set their own.
     SEARCH_VOTES_LAG = 0.0
     SEARCH_VOTES_FLUSH_SECONDS = 0.0
-    # No thread writing to the index behind a test's back; its own test starts one.
-    SEARCH_SYNC_SECONDS = 0.0

@@ -80,12 +80,10 @@ class BenchConfig(Config):
 def create_bench_app(config: type[Config] = BenchConfig) -> Flask:
     """The application with the benchmark-only endpoints registered."""
     from ideas import create_app
-    from ideas.search import background
     from ideas.security.access import ACCESS_TABLE, SIGNED_IN
 
     app = create_app(config)
     app.register_blueprint(bp)
-    background.register(app)  # served as wsgi.py serves the application
     # Deny by default: the benchmark endpoints get their cells in this process only.
     ACCESS_TABLE.setdefault("bench.floor", {"GET": SIGNED_IN})
     ACCESS_TABLE.setdefault("bench.bare_insert", {"POST": SIGNED_IN})

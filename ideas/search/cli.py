@@ -1,5 +1,9 @@
 """Operator commands: `flask search rebuild`, `flask search check` and `flask search sync`."""
 
+import signal
+import threading
+from datetime import UTC, datetime
+
 import click
 from flask.cli import AppGroup
 
@@ -66,7 +70,27 @@ def check_command(repair: bool) -> None:
 
 
 @search_cli.command("sync")
-def sync_command() -> None:
-    """Apply the queued changes now (votes are queued, and applied within SEARCH_VOTES_LAG)."""
-    count = flush_pending()
-    click.echo(f"{count} queued idea(s) applied to the search index.")
+@click.option(
+    "--every",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Keep running beside the web server, applying the queue every SECONDS.",
+)
+def sync_command(every: float | None) -> None:
+    """Apply the queued changes now (votes are queued), or keep doing so with --every."""
+    if every is None:
+        count = flush_pending()
+        click.echo(f"{count} queued idea(s) applied to the search index.")
+        return
+    # SIGTERM (a service manager stopping us) ends the loop between flushes, never inside
+    # one: a flush interrupted halfway would lose the ids it had taken from the queue.
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"Applying the search index's queue every {every:g} s until stopped.")
+    while not stop.is_set():
+        count = flush_pending()
+        if count:
+            click.echo(f"{datetime.now(UTC):%H:%M:%S} {count} queued idea(s) applied.")
+        stop.wait(every)
+    click.echo("Stopped.")

@@ -53,9 +53,6 @@ def live_server(_app, database_url, tmp_path_factory):
         "IDEAS_COUNT_CACHE_SECONDS": "0",
         "IDEAS_REFERENCE_CACHE_SECONDS": "0",
         "DASHBOARD_CACHE_SECONDS": "0",
-        # The search index is the test process's too: no thread of the server's may drain
-        # its queue behind a test's back.
-        "SEARCH_SYNC_SECONDS": "0",
     }
     log_path = tmp_path_factory.mktemp("live-log") / "gunicorn.log"
     with gunicorn(env, log_path, workers=1, threads=4) as server:

@@ -1,6 +1,5 @@
 """Votes reach the search index in batches, within SEARCH_VOTES_LAG; content at once."""
 
-import threading
 import time
 
 import pytest
@@ -156,38 +155,3 @@ def test_a_flush_applies_a_long_queue_batch_by_batch(make_idea, make_user, laggi
     assert search._store().peek_pending() == {voted[3].id, voted[4].id}
     assert search.flush_pending() == 2
     assert search.check().ok
-
-
-def sync_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "search-sync"]
-
-
-def test_the_background_sync_drains_the_queue_without_any_request(
-    app, make_idea, make_user, lagging, monkeypatch
-):
-    from ideas.search import background
-
-    loud = make_idea(title="Carpool board loud")
-    vote(make_user(), loud)
-    assert search._store().peek_pending() == {loud.id}
-    monkeypatch.setitem(app.config, "SEARCH_SYNC_SECONDS", 0.05)
-    before = set(sync_threads())
-    try:
-        assert background.ensure_started(app)
-        assert background.ensure_started(app)  # one thread per process, not one per call
-        assert len(set(sync_threads()) - before) == 1
-        deadline = time.monotonic() + 30
-        while search._store().peek_pending() and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        background.stop(app)
-    assert search._store().peek_pending() == set()
-    assert set(sync_threads()) <= before  # stopped
-    assert search.check().ok
-
-
-def test_the_background_sync_is_off_at_zero_seconds(app):
-    from ideas.search import background
-
-    assert app.config["SEARCH_SYNC_SECONDS"] == 0
-    assert not background.ensure_started(app)

@@ -1,7 +1,11 @@
-"""The served application (wsgi.py under gunicorn) drains the search queue in a thread."""
+"""`flask search sync --every N`, run as its own process, drains the queue of vote changes."""
 
+import os
+import signal
+import subprocess
+import sys
 import time
-import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -10,12 +14,12 @@ from ideas.board.models import Idea
 from ideas.board.services import cast_vote
 from ideas.extensions import db
 from ideas.search import index as search
-from tests.live_server import gunicorn
 
 pytestmark = pytest.mark.usefixtures("ctx")
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_served_app_applies_queued_votes_without_being_asked(
+def test_the_sync_loop_applies_queued_votes_and_stops_on_sigterm(
     app, database_url, make_idea, make_user, monkeypatch, tmp_path
 ):
     # This process only queues the vote: it took the queue just now, and flushes once a minute.
@@ -26,20 +30,28 @@ def test_the_served_app_applies_queued_votes_without_being_asked(
     db.session.commit()
     assert search._store().peek_pending() == {idea.id}
     env = {
+        **os.environ,
+        "FLASK_APP": "wsgi.py",
         "DATABASE_URL": database_url,
         "SECRET_KEY": app.config["SECRET_KEY"],
         "IDEAS_INSTANCE_PATH": str(tmp_path / "instance"),
         "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
-        "SEARCH_SYNC_SECONDS": "0.2",
     }
-    with gunicorn(env, tmp_path / "gunicorn.log", workers=1, threads=2) as server:
-        # One request, answered with a redirect to the sign-in page, starts the thread.
-        with urllib.request.urlopen(f"{server.url}/ideas") as response:  # noqa: S310 - loopback
-            assert response.status == 200
-        # The thread takes the queue, then writes: done when the index matches again.
+    command = [sys.executable, "-m", "flask", "search", "sync", "--every", "0.2"]
+    loop = subprocess.Popen(  # noqa: S603 - our own command line
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        # The loop takes the queue, then writes: done when the index matches again.
         deadline = time.monotonic() + 30
-        while not search.check().ok and time.monotonic() < deadline:
+        while not search.check().ok and time.monotonic() < deadline and loop.poll() is None:
             time.sleep(0.1)
         report = search.check()
-        assert report.ok, (report, server.log())
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        output, _ = loop.communicate(timeout=30)
+    assert report.ok, (report, output)
     assert search._store().peek_pending() == set()
+    assert loop.returncode == 0, output
+    assert "1 queued idea(s) applied." in output
+    assert output.rstrip().endswith("Stopped.")
