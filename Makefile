@@ -39,8 +39,9 @@ seed: install
 
 run: db-upgrade seed
 	@echo "Ideas is at http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
-	@# The search queue's drain runs beside the web server, and stops with it.
-	$(BIN)/flask search sync --every 5 & sync=$$!; trap 'kill $$sync 2>/dev/null' EXIT INT TERM; \
+	@# The search queue's drain runs beside the web server, after its requests (nice), and
+	@# stops with it.
+	nice -n 10 $(BIN)/flask search sync --every 5 & sync=$$!; trap 'kill $$sync 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
 
 lint: install

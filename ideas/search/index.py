@@ -42,9 +42,6 @@ log = logging.getLogger(__name__)
 SORTS = ("relevance", "votes", "newest")
 SNIPPET_SOURCE = 3000
 _STORES: dict[str, IndexStore] = {}
-# When this process last took the queue of each index (time.monotonic()), for the throttle
-# of vote-only changes (queue_votes, SEARCH_VOTES_LAG).
-_TAKEN: dict[str, float] = {}
 # The most queued ids one lock hold takes: a request that writes (a comment, a vote at its
 # flush turn, a votes-sorted search) adds at most this many to its own ideas, about a second
 # of work, and a long queue is drained batch by batch with the lock let go in between.
@@ -147,8 +144,11 @@ def index_ideas(ids: Iterable[int]) -> bool:
         # Documents are read inside the lock, so the last writer always writes the newest
         # state, and compared with the index there, so an unchanged idea costs no commit.
         with store.locked(current_app.config["SEARCH_LOCK_TIMEOUT"]) as ix:
-            _TAKEN[str(store.root)] = time.monotonic()
-            ids |= store.take_pending(QUEUE_BATCH)
+            if not _taken_within(store, _votes_lag()):
+                # Nobody drains the queue (no `flask search sync --every` runs): this
+                # writer takes a batch of it, so that it empties when the site is quiet.
+                store.mark_taken()
+                ids |= store.take_pending(QUEUE_BATCH)
             _write(ix, ids)
         return True
     except IndexBusy:
@@ -188,8 +188,12 @@ def _votes_lag() -> float:
 
 
 def _taken_within(store: IndexStore, seconds: float) -> bool:
-    """True when this process took the queue less than `seconds` ago."""
-    return time.monotonic() - _TAKEN.get(str(store.root), float("-inf")) < seconds
+    """True when a writer, in any process, took the queue less than `seconds` ago.
+
+    Any process: where `flask search sync --every 5` runs, it takes the queue every few
+    seconds, and no vote or search of the web workers need take it themselves.
+    """
+    return time.time() - store.taken_at() < seconds
 
 
 def _has_pending(store: IndexStore) -> bool:
@@ -220,7 +224,7 @@ def flush_pending(timeout: float | None = None, limit: int | None = None) -> int
         batch = min(QUEUE_BATCH, limit - applied)
         try:
             with store.locked(timeout) as ix:
-                _TAKEN[str(store.root)] = time.monotonic()
+                store.mark_taken()
                 ids = store.take_pending(batch)
                 if ids:
                     _write(ix, ids)
@@ -243,10 +247,10 @@ def queue_votes(ids: Iterable[int]) -> None:
     A vote must not pay for rewriting its idea's whole document (the text of the idea and
     of its comments is analysed again, and the index writes and merges segments): the ids join
     the queue, which the next writer takes. So that the queue stays short when nothing
-    else writes and nobody sorts by votes, at most once per SEARCH_VOTES_FLUSH_SECONDS per
-    process a vote applies the oldest QUEUE_BATCH ids itself, if no other writer holds the
-    index (it never waits for the lock); the background sync (ideas/search/background.py)
-    drains the rest outside requests. Never raises.
+    else writes and nobody sorts by votes, a vote applies the oldest QUEUE_BATCH ids itself
+    when no writer of any process has taken the queue for SEARCH_VOTES_FLUSH_SECONDS, if
+    no other writer holds the index (it never waits for the lock). Where `flask search
+    sync --every` runs, it takes the queue far more often, and votes never do. Never raises.
     """
     ids = {int(i) for i in ids}
     if not ids:
@@ -266,9 +270,9 @@ def queue_votes(ids: Iterable[int]) -> None:
 def catch_up_votes() -> None:
     """Before a votes-sorted search: apply queued votes older than SEARCH_VOTES_LAG seconds.
 
-    Votes queued after this process last took the queue are younger than that, so a
-    search never sees votes older than the lag missing, unless the queue is longer than a
-    batch (a vote storm: the background sync is then draining it) or the index stays busy.
+    Votes queued after a writer last took the queue are younger than that, so a search
+    never sees votes older than the lag missing, unless the queue is longer than a batch
+    (a vote storm, which the sync process drains) or the index stays busy.
     """
     store = _store()
     if not _taken_within(store, _votes_lag()):

@@ -36,6 +36,8 @@ from ideas.search.engine import index_schema
 log = logging.getLogger(__name__)
 
 POINTER, PENDING, JOURNAL, SWAP_LOCK = "CURRENT", "pending", "rebuilding", "swap.lock"
+# Touched whenever a writer takes the queue: its time tells every process when that was.
+TAKEN = "taken"
 WRITE_LOCK = "WRITELOCK"
 GENERATION_PREFIX = "gen-"
 
@@ -239,6 +241,21 @@ class IndexStore:
             os.ftruncate(fd, 0)
             _append_ids(fd, rest)
         return set(taken)
+
+    def mark_taken(self, at: float | None = None) -> None:
+        """Record that a writer took the queue now (or at `at`, seconds since the epoch)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / TAKEN
+        path.touch()
+        if at is not None:
+            os.utime(path, (at, at))
+
+    def taken_at(self) -> float:
+        """When a writer of any process last took the queue (seconds since the epoch)."""
+        try:
+            return (self.root / TAKEN).stat().st_mtime
+        except FileNotFoundError:
+            return float("-inf")
 
     def peek_pending(self) -> set[int]:
         """The queued ids, left in the queue."""

@@ -5,10 +5,10 @@ the member's action; index_ideas() queues what it cannot write for the next writ
 
 A vote changes nothing in an idea's document but its net votes (the "votes" sort), and
 rewriting the whole document per vote capped vote throughput, so an idea whose only change
-is its votes is queued instead (queue_votes) and the queue is applied in batches: by a
-thread in each web process (background.py), and a batch at most by the next content
-write, by a votes-sorted search and by one vote per SEARCH_VOTES_FLUSH_SECONDS per
-process; `flask search sync` applies all of it. Content changes are indexed at once.
+is its votes is queued instead (queue_votes) and the queue is applied in batches by
+`flask search sync --every 5`, a process beside the web server; where none runs, a batch
+at a time by the next content write, by a votes-sorted search and by one vote per
+SEARCH_VOTES_FLUSH_SECONDS. Content changes are indexed at once.
 """
 
 import logging

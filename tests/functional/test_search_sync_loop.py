@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_sync_loop_applies_queued_votes_and_stops_on_sigterm(
     app, database_url, make_idea, make_user, monkeypatch, tmp_path
 ):
-    # This process only queues the vote: it took the queue just now, and flushes once a minute.
+    # The vote is only queued: a writer took the queue just now, and votes flush once a minute.
     monkeypatch.setitem(app.config, "SEARCH_VOTES_FLUSH_SECONDS", 60.0)
-    monkeypatch.setitem(search._TAKEN, str(search._store().root), time.monotonic())
+    search._store().mark_taken()
     idea = make_idea(title="Carpool board")
     cast_vote(db.session.get(User, make_user().id), db.session.get(Idea, idea.id), 1)
     db.session.commit()

@@ -16,12 +16,16 @@ pytestmark = pytest.mark.usefixtures("ctx")
 
 @pytest.fixture
 def lagging(app, monkeypatch):
-    """A one-minute lag and flush interval, and a queue this process took just now."""
+    """A one-minute lag and flush interval, and a queue a writer took just now."""
     monkeypatch.setitem(app.config, "SEARCH_VOTES_LAG", 60.0)
     monkeypatch.setitem(app.config, "SEARCH_VOTES_FLUSH_SECONDS", 60.0)
-    root = str(search._store().root)
-    monkeypatch.setitem(search._TAKEN, root, time.monotonic())
-    return root
+    store = search._store()
+    store.mark_taken()
+    return store
+
+
+def nobody_took_the_queue_for(store, seconds: float) -> None:
+    store.mark_taken(at=time.time() - seconds)
 
 
 def vote(voter, idea, value=1):
@@ -48,7 +52,7 @@ def test_a_votes_sorted_search_applies_votes_older_than_the_lag(make_idea, make_
     make_idea(title="Carpool board quiet")
     loud = make_idea(title="Carpool board loud")
     vote(make_user(), loud)
-    search._TAKEN[lagging] = time.monotonic() - 61  # the lag has passed since the last take
+    nobody_took_the_queue_for(lagging, 61)  # the lag has passed since the last take
     assert voted_first("carpool") == loud.title
     assert search._store().peek_pending() == set()
     assert search.check().ok
@@ -59,12 +63,27 @@ def test_a_content_change_writes_the_queued_votes_too(make_idea, make_user, lagg
     loud = make_idea(title="Carpool board loud")
     vote(make_user(), loud)
     commenter = db.session.get(User, make_user().id)
+    nobody_took_the_queue_for(lagging, 61)  # no sync process drains the queue
     post_comment(commenter, db.session.get(Idea, other.id), "Yes, every hour please.")
     db.session.commit()
     # The comment is indexed at once, and the writer takes the queue with it.
     assert search.query("hour").results[0].idea.id == other.id
     assert search._store().peek_pending() == set()
     assert search.check().ok
+
+
+def test_a_content_change_leaves_the_queue_to_a_writer_that_took_it_within_the_lag(
+    make_idea, make_user, lagging
+):
+    other = make_idea(title="Shuttle bus between campuses")
+    loud = make_idea(title="Carpool board loud")
+    vote(make_user(), loud)
+    commenter = db.session.get(User, make_user().id)
+    # The lagging fixture stands for `flask search sync --every`, which took it just now.
+    post_comment(commenter, db.session.get(Idea, other.id), "Yes, every hour please.")
+    db.session.commit()
+    assert search.query("hour").results[0].idea.id == other.id
+    assert search._store().peek_pending() == {loud.id}
 
 
 def test_search_sync_applies_the_queue(make_idea, make_user, lagging, app):
@@ -79,7 +98,7 @@ def test_the_first_vote_after_the_flush_interval_applies_the_queue(make_idea, ma
     first, second = make_idea(title="Bike racks"), make_idea(title="Bike lockers")
     vote(make_user(), first)
     assert search._store().peek_pending() == {first.id}
-    search._TAKEN[lagging] = time.monotonic() - 61
+    nobody_took_the_queue_for(lagging, 61)
     vote(make_user(), second)
     assert search._store().peek_pending() == set()
     assert search.check().ok
@@ -139,7 +158,9 @@ def test_a_content_change_takes_one_batch_of_a_long_queue(
     voters = [make_user() for _ in voted]
     for voter, idea in zip(voters, voted, strict=True):
         vote(voter, idea)
-    post_comment(db.session.get(User, make_user().id), db.session.get(Idea, other.id), "Hourly.")
+    commenter = db.session.get(User, make_user().id)
+    nobody_took_the_queue_for(lagging, 61)
+    post_comment(commenter, db.session.get(Idea, other.id), "Hourly.")
     db.session.commit()
     # The member's comment paid for two queued ideas, not five; the oldest went first.
     assert search._store().peek_pending() == {voted[2].id, voted[3].id, voted[4].id}
@@ -155,3 +176,4 @@ def test_a_flush_applies_a_long_queue_batch_by_batch(make_idea, make_user, laggi
     assert search._store().peek_pending() == {voted[3].id, voted[4].id}
     assert search.flush_pending() == 2
     assert search.check().ok
+    assert time.time() - search._store().taken_at() < 5  # every process now knows
