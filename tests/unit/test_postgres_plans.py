@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 from ideas.accounts.models import Department, GovernmentLevel
 from ideas.board.models import Theme
 from ideas.extensions import db
-from ideas.postgres import PREPARED_MAX
+from ideas.postgres import PREPARED_MAX, plan_afresh
 from tests.conftest import BACKEND
 
 pytestmark = [
@@ -48,6 +48,17 @@ def test_sessions_that_only_read_keep_them_from_one_request_to_the_next():
         db.session.remove()  # what the end of a request does: close, reset the connection
     with db.engine.connect() as conn:
         assert prepared_on(conn) >= 1
+
+
+def test_sessions_told_to_plan_afresh_prepare_nothing():
+    db.session.remove()
+    db.engine.dispose()
+    for _ in range(8):
+        plan_afresh(db.session)  # what the dashboard blueprint does before each request
+        db.session.scalars(select(Theme.code).where(Theme.id == -1)).all()
+        db.session.remove()
+    with db.engine.connect() as conn:
+        assert prepared_on(conn) == 0
 
 
 def test_a_rollback_still_undoes_what_the_transaction_wrote():

@@ -15,6 +15,7 @@ from ideas.board.views import parse_filters
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
 from ideas.forms import NONE_CHOICE, OptionalIdSelectField, options
+from ideas.postgres import plan_afresh
 from ideas.timeutil import utcnow
 from ideas.web import attach_error, transaction
 from ideas.workflow.permissions import can_triage
@@ -106,6 +107,9 @@ def triage_url(**changes) -> str:
 
 
 def _render_triage(form: BulkTriageForm, status: int = 200):
+    # Its counts compare times with the moment of the request: plans made for the values
+    # beat PostgreSQL's reused generic ones here (ideas/postgres.py).
+    plan_afresh(db.session)
     bucket, filters, now = _bucket(), parse_filters(request.args), utcnow()
     page = db.paginate(
         bucket_query(bucket, filters, now),
