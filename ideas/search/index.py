@@ -155,11 +155,16 @@ def index_ideas(ids: Iterable[int]) -> bool:
         log.warning("search index busy; %d idea(s) queued for the next writer", len(ids))
     except Exception:
         log.exception("search indexing failed; %d idea(s) queued for the next writer", len(ids))
+    _requeue(store, ids)
+    return False
+
+
+def _requeue(store: IndexStore, ids: set[int]) -> None:
+    """Put ids a writer could not apply back in the queue, for the next one (never raises)."""
     try:
         store.queue_pending(ids)
     except OSError:
         log.exception("could not queue ideas %s for indexing", sorted(ids))
-    return False
 
 
 def index_idea(idea_id: int) -> bool:
@@ -232,10 +237,7 @@ def flush_pending(timeout: float | None = None, limit: int | None = None) -> int
             break
         except Exception:
             log.exception("search indexing failed; %d idea(s) queued again", len(ids))
-            try:
-                store.queue_pending(ids)
-            except OSError:
-                log.exception("could not queue ideas %s for indexing", sorted(ids))
+            _requeue(store, ids)
             break
         applied += len(ids)
     return applied
