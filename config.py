@@ -73,7 +73,7 @@ class Config:
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "2.0"))
     # Votes reach the index in batches: the "votes" sort of search may lag by this many seconds.
     SEARCH_VOTES_LAG = float(os.environ.get("SEARCH_VOTES_LAG", "5.0"))
-    # A vote applies a batch of that queue itself at most this often per worker (seconds).
+    # A vote applies a batch of that queue itself once no process took it for this long.
     SEARCH_VOTES_FLUSH_SECONDS = float(os.environ.get("SEARCH_VOTES_FLUSH_SECONDS", "60.0"))
 
     # Rate limits (Flask-Limiter): counts kept in this process's memory by default; set
