@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 
 from ideas.accounts.models import User
 from ideas.audit.services import record
+from ideas.board.idea_page import idea_has, idea_probe
 from ideas.board.models import Idea
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
@@ -80,7 +81,7 @@ def _checked_note(name: str, note: str | None) -> str:
 
 def my_assessment(idea: Idea, user: User | None) -> Assessment | None:
     """The scorecard this user filled in for the idea, if any."""
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not idea_has(idea, "assessments"):
         return None
     return db.session.scalar(
         select(Assessment).where(Assessment.idea_id == idea.id, Assessment.assessor_id == user.id)
@@ -135,8 +136,16 @@ def _average(total, count: int) -> float:
     return float(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+idea_probe(
+    "assessments",
+    lambda idea_id: select(Assessment.id).where(Assessment.idea_id == idea_id).exists(),
+)
+
+
 def assessment_summary(idea: Idea) -> AssessmentSummary:
     """The number of scorecards, the average per criterion and the count of each recommendation."""
+    if not idea_has(idea, "assessments"):
+        return AssessmentSummary(count=0, averages={}, recommendations={})
     # Sums rather than AVG: exact integers on every backend, rounded the same way here.
     row = db.session.execute(
         select(

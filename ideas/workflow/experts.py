@@ -6,6 +6,7 @@ from sqlalchemy import select
 from ideas.accounts.models import User
 from ideas.accounts.services import get_user_by_email
 from ideas.audit.services import record
+from ideas.board.idea_page import idea_has, idea_probe
 from ideas.board.models import Idea
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
@@ -65,8 +66,18 @@ def remove_expert(idea: Idea, user: User, actor: User) -> None:
     db.session.flush()
 
 
+idea_probe(
+    "experts",
+    lambda idea_id: (
+        select(ExpertAssignment.user_id).where(ExpertAssignment.idea_id == idea_id).exists()
+    ),
+)
+
+
 def experts_of(idea: Idea) -> list[ExpertAssignment]:
     """The idea's expert assignments, oldest first, with each expert loaded."""
+    if not idea_has(idea, "experts"):
+        return []
     return list(
         db.session.scalars(
             select(ExpertAssignment)

@@ -7,6 +7,7 @@ from sqlalchemy import delete, insert, select
 
 from ideas.accounts.models import User
 from ideas.audit.services import record
+from ideas.board.idea_page import idea_has, idea_probe
 from ideas.board.models import Follow, Idea, Vote
 from ideas.board.services import recount_idea
 from ideas.domain import DomainError, PermissionDenied
@@ -148,8 +149,13 @@ def _lock(*ideas: Idea) -> None:
     ).all()
 
 
+idea_probe("merged", lambda idea_id: select(Idea.id).where(Idea.merged_into_id == idea_id).exists())
+
+
 def merged_duplicates(idea: Idea) -> list[Idea]:
     """The duplicates merged into this idea, oldest merge first."""
+    if not idea_has(idea, "merged"):
+        return []
     return list(
         db.session.scalars(
             select(Idea)

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from ideas.accounts.models import Role, User
+from ideas.board.idea_page import idea_has
 from ideas.board.models import Idea
 from ideas.extensions import db
 from ideas.workflow.models import ExpertAssignment
@@ -30,7 +31,7 @@ def can_move_stage(user: User | None, idea: Idea) -> bool:
 
 def is_expert_for(user: User | None, idea: Idea) -> bool:
     """True if the secretariat assigned this member as an expert on the idea."""
-    if not _signed_in(user):
+    if not _signed_in(user) or not idea_has(idea, "experts"):
         return False
     key = {"idea_id": idea.id, "user_id": user.id}
     return db.session.get(ExpertAssignment, key) is not None

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ideas.accounts.models import Department, User
-from ideas.board.idea_page import idea_panel
+from ideas.board.idea_page import idea_has, idea_panel, idea_probe
 from ideas.board.models import Idea
 from ideas.domain import DomainError
 from ideas.extensions import db
@@ -98,6 +98,8 @@ def start_pilot(idea: Idea, plan: PilotPlan | None, actor: User) -> Pilot:
 
 def current_pilot(idea: Idea) -> Pilot | None:
     """The idea's most recent pilot, if it has one."""
+    if not idea_has(idea, "pilot"):
+        return None
     return db.session.scalar(
         select(Pilot).where(Pilot.idea_id == idea.id).order_by(Pilot.id.desc()).limit(1)
     )
@@ -132,6 +134,9 @@ def pilot_state(pilot: Pilot, today: date | None = None) -> PilotState:
     if today > pilot.ends_on:
         return PilotState.OVERDUE
     return PilotState.RUNNING
+
+
+idea_probe("pilot", lambda idea_id: select(Pilot.id).where(Pilot.idea_id == idea_id).exists())
 
 
 @idea_panel

@@ -5,6 +5,7 @@ from sqlalchemy import select, update
 
 from ideas.accounts.models import User
 from ideas.audit.services import record
+from ideas.board.idea_page import idea_has, idea_probe
 from ideas.board.models import Idea
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
@@ -76,8 +77,16 @@ def post_official_response(idea: Idea, actor: User, body: str) -> OfficialRespon
     return response
 
 
+idea_probe(
+    "responses",
+    lambda idea_id: select(OfficialResponse.id).where(OfficialResponse.idea_id == idea_id).exists(),
+)
+
+
 def official_responses(idea: Idea) -> list[OfficialResponse]:
     """The idea's official responses, oldest first."""
+    if not idea_has(idea, "responses"):
+        return []
     query = (
         select(OfficialResponse)
         .where(OfficialResponse.idea_id == idea.id)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ideas.accounts.models import User
 from ideas.audit.services import record
-from ideas.board.idea_page import idea_panel
+from ideas.board.idea_page import idea_has, idea_panel, idea_probe
 from ideas.board.models import Idea
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
@@ -172,8 +172,15 @@ def record_progress(
     return milestone
 
 
+idea_probe(
+    "milestones", lambda idea_id: select(Milestone.id).where(Milestone.idea_id == idea_id).exists()
+)
+
+
 def milestones_of(idea: Idea) -> list[Milestone]:
     """The idea's milestones, newest first."""
+    if not idea_has(idea, "milestones"):
+        return []
     return list(
         db.session.scalars(
             select(Milestone)
