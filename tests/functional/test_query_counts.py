@@ -22,13 +22,18 @@ FEW, MANY = 2, 8
 
 
 class StatementCounter:
-    """Counts the SQL statements the app sends while active."""
+    """Counts (and keeps) the SQL statements the app sends while active."""
 
     def __init__(self, app):
-        self.app, self.count = app, 0
+        self.app, self.statements = app, []
 
-    def _count(self, *_args, **_kwargs):
-        self.count += 1
+    @property
+    def count(self) -> int:
+        """How many statements were sent."""
+        return len(self.statements)
+
+    def _count(self, _conn, _cursor, statement, *_args, **_kwargs):
+        self.statements.append(statement)
 
     def __enter__(self):
         with self.app.app_context():

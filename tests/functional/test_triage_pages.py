@@ -15,6 +15,7 @@ from ideas.workflow.models import StageChange
 from ideas.workflow.stages import Stage
 from tests.conftest import theme_id
 from tests.functional.html_dom import field_error, parse
+from tests.functional.test_query_counts import StatementCounter
 
 RATIONALE = "Reviewed together at the weekly triage meeting."
 
@@ -225,6 +226,19 @@ def test_pagination_keeps_the_bucket_and_filters(app, client, auth, make_idea):
     assert next_link.get("href") == "/triage?bucket=new&stage=proposed&page=2"
     page = parse(client.get(next_link.get("href")).text)
     assert row_titles(page) == [f"Queued idea {per_page:02d}"]
+    assert "Page 2 of 2" in page.text()
+
+
+def test_the_backlog_is_counted_once_per_view(app, client, auth, make_idea):
+    """The bucket's count is the page's total: a large backlog is not counted twice."""
+    make_idea(title="One queued idea")
+    auth.as_role(Role.SECRETARIAT)
+    with StatementCounter(app) as counter:
+        assert client.get("/triage").status_code == 200
+    counts = [s for s in counter.statements if "count(" in s.lower() and "FROM idea" in s]
+    # The proposed ideas once, the ideas over the response threshold once.
+    assert len(counts) == 2, counts
+    assert "1 idea" in parse(client.get("/triage").text).one("p", class_="result-count").text()
 
 
 # --- bulk actions -----------------------------------------------------------------------

@@ -111,16 +111,21 @@ def _render_triage(form: BulkTriageForm, status: int = 200):
     # beat PostgreSQL's reused generic ones here (ideas/postgres.py).
     plan_afresh(db.session)
     bucket, filters, now = _bucket(), parse_filters(request.args), utcnow()
+    counts = bucket_counts(filters, now)
+    # The bucket's count is the page's total: counting the 77,000 proposed ideas of a large
+    # backlog once per view, not a second time for the pagination.
     page = db.paginate(
         bucket_query(bucket, filters, now),
         per_page=current_app.config["IDEAS_PER_PAGE"],
         error_out=False,
+        count=False,
     )
+    page.total = counts[bucket]
     return render_template(
         "workflow/triage.html",
         bucket=bucket,
         buckets=list(Bucket),
-        counts=bucket_counts(filters, now),
+        counts=counts,
         page=page,
         filters=filters,
         form=form,
