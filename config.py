@@ -44,6 +44,10 @@ class Config:
     # How long each worker reuses theme, group and department names for cards and filter
     # selects (0: read per request); a change committed in this worker empties it at once.
     IDEAS_REFERENCE_CACHE_SECONDS = int(os.environ.get("IDEAS_REFERENCE_CACHE_SECONDS", "60"))
+    # Rendered comment pages each worker keeps, in characters (about bytes; 0: render every
+    # view). Entries are keyed on the idea's discussion_version, so none is ever shown out
+    # of date; the tests keep it on so that every test of comments also checks that.
+    COMMENT_PAGES_CACHE_BYTES = int(os.environ.get("COMMENT_PAGES_CACHE_BYTES", str(16 << 20)))
 
     # Response accountability, modelled on Taiwan's public policy participation platform
     # (a proposal with enough supporters within a window is owed an official response by a

@@ -22,6 +22,7 @@ from config import TestConfig
 from ideas import create_app
 from ideas.accounts.models import Department, GovernmentLevel, Role, User
 from ideas.accounts.services import register_user
+from ideas.board.comment_pages import forget_comment_pages
 from ideas.board.models import Theme
 from ideas.board.services import post_idea
 from ideas.extensions import db, limiter
@@ -116,6 +117,8 @@ def wipe_database(application) -> None:
         # Keep the themes the migrations seed, not those a test added.
         db.session.execute(delete(Theme).where(Theme.code.not_in(_seeded_themes)))
         db.session.commit()
+        # Ids and discussion versions start again in an empty database: so must the cache.
+        forget_comment_pages()
     shutil.rmtree(application.config["SEARCH_INDEX_DIR"], ignore_errors=True)
 
 

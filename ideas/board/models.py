@@ -98,6 +98,10 @@ class Idea(db.Model):
     down_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0)
     follower_count: Mapped[int] = mapped_column(default=0)
+    # One more whenever the idea page's comment list would render differently (a comment
+    # posted or hidden, an author renamed, an expert assigned): the key of its cached
+    # renderings (ideas/board/comment_pages.py), so a change is never served stale.
+    discussion_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Ranking columns, recomputed in the same transaction as every vote.
     wilson: Mapped[float] = mapped_column(default=0.0)
     hot: Mapped[float] = mapped_column(default=0.0)

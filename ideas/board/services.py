@@ -752,13 +752,20 @@ def set_comment_hidden(comment: Comment, hidden: bool) -> bool:
         execution_options={"synchronize_session": False},
     ).rowcount
     if changed:
+        # A Core UPDATE, unseen by the flush listener of ideas/board/comment_pages.py:
+        # the discussion's version moves here, so no cached comment list shows it.
         db.session.execute(
             update(Idea)
             .where(Idea.id == comment.idea_id)
-            .values(comment_count=Idea.comment_count + (-1 if hidden else 1)),
+            .values(
+                comment_count=Idea.comment_count + (-1 if hidden else 1),
+                discussion_version=Idea.discussion_version + 1,
+            ),
             execution_options={"synchronize_session": False},
         )
-        db.session.expire(db.session.get(Idea, comment.idea_id), ["comment_count"])
+        db.session.expire(
+            db.session.get(Idea, comment.idea_id), ["comment_count", "discussion_version"]
+        )
     db.session.expire(comment, ["hidden"])
     return bool(changed)
 

@@ -1,9 +1,5 @@
 """Board pages: the ranked list, posting and editing, the idea page, votes, comments."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-
 from flask import (
     Blueprint,
     abort,
@@ -16,16 +12,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ideas.accounts.models import User
 from ideas.board.cards import idea_cards
+from ideas.board.comment_pages import comment_list, comment_tools
 from ideas.board.forms import CommentForm, IdeaForm, VoteForm
 from ideas.board.idea_page import panel_context
 from ideas.board.models import Comment, Idea, Theme
-from ideas.board.permissions import can_comment, can_edit_idea
+from ideas.board.permissions import can_edit_idea
 from ideas.board.reference import cached_fragment
 from ideas.board.services import (
     COMMENTS_PER_PAGE,
@@ -34,7 +29,6 @@ from ideas.board.services import (
     SORT_LABELS,
     IdeaFilters,
     cast_vote,
-    comment_page,
     edit_idea,
     filter_choices,
     follow_idea,
@@ -55,7 +49,6 @@ from ideas.groups.models import Group
 from ideas.groups.services import groups_of
 from ideas.i18n import current_locale_code
 from ideas.markup import render_markdown
-from ideas.moderation.permissions import can_flag, can_moderate
 from ideas.search.summaries import similar_summaries
 from ideas.web import attach_error, safe_next, transaction, wants_json
 from ideas.workflow.permissions import is_staff
@@ -197,82 +190,15 @@ def show_idea(idea_id: int):
     return _render_idea(idea, CommentForm(), comment=request.args.get("comment", type=int))
 
 
-_URL_ID = 987654321  # a stand-in id, replaced by each comment's own in the template
-
-
-def _url_around_id(endpoint: str, **values) -> tuple[str, str]:
-    """A URL split around its id: one url_for per page instead of one per comment."""
-    before, _sep, after = url_for(endpoint, **values).partition(str(_URL_ID))
-    return before, after
-
-
-@dataclass(frozen=True)
-class CommentTools:
-    """What the viewer may do with the page's comments, worked out once per page.
-
-    Per-comment answers (`may_flag`) call the same predicate as everywhere else, but on
-    the user object rather than the current_user proxy, which cost more than the rule.
-    """
-
-    idea: Idea
-    viewer: User
-    staff: bool
-    reply: bool
-    moderate: bool
-    user_url: tuple[str, str]
-    flag_url: tuple[str, str]
-    review_url: tuple[str, str]
-    when: Callable[[datetime], str]
-
-    def may_flag(self, comment: Comment) -> bool:
-        """Whether the viewer may report this comment."""
-        return can_flag(self.viewer, self.idea, comment)
-
-
-def _datetime_formatter() -> Callable[[datetime], str]:
-    """format_datetime(value, "medium"), with the locale, time zone and patterns looked up once.
-
-    Flask-Babel resolves the locale and zone, and Babel the patterns, on every call; on a
-    page of a hundred comments those lookups cost more than the formatting itself. The
-    result is the same string: Babel's own recipe (date and time patterns in the
-    locale's date-time glue), applied to the value converted to the viewer's zone.
-    """
-    locale, zone = get_locale(), get_timezone()
-    date_pattern, time_pattern = locale.date_formats["medium"], locale.time_formats["medium"]
-    glue = locale.datetime_formats["medium"].replace("'", "")
-
-    def when(value: datetime) -> str:
-        local = value.replace(tzinfo=UTC).astimezone(zone)
-        return glue.replace("{0}", time_pattern.apply(local, locale)).replace(
-            "{1}", date_pattern.apply(local, locale)
-        )
-
-    return when
-
-
-def _comment_tools(idea: Idea) -> CommentTools:
-    """The viewer's rights and the URL stems for the comment list, once per page."""
-    viewer = current_user._get_current_object()
-    staff = is_staff(viewer)
-    return CommentTools(
-        idea=idea,
-        viewer=viewer,
-        staff=staff,
-        reply=can_comment(viewer, idea),
-        moderate=can_moderate(viewer),
-        user_url=_url_around_id("accounts.show_user", user_id=_URL_ID),
-        flag_url=_url_around_id("moderation.flag_comment", comment_id=_URL_ID),
-        review_url=_url_around_id("moderation.review_comment", comment_id=_URL_ID),
-        when=_datetime_formatter(),
-    )
-
-
 def _render_idea(
     idea: Idea, comment_form: CommentForm, status: int = 200, comment: int | None = None
 ):
-    comments = comment_page(
-        current_user,
+    panels = panel_context(idea, current_user)
+    comments = comment_list(
         idea,
+        comment_tools(idea),
+        # The assessment panel's: its experts' comments carry a badge.
+        panels.get("expert_ids", set()),
         after=request.args.get("after", type=int),
         before=request.args.get("before", type=int),
         comment=comment,
@@ -282,11 +208,10 @@ def _render_idea(
         "board/show.html",
         idea=idea,
         comments=comments,
-        tools=_comment_tools(idea),
         my_vote=my_vote(current_user, idea),
         following=is_following(current_user, idea),
         comment_form=comment_form,
-        **panel_context(idea, current_user),
+        **panels,
     ), status
 
 

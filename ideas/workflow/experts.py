@@ -6,6 +6,7 @@ from sqlalchemy import select
 from ideas.accounts.models import User
 from ideas.accounts.services import get_user_by_email
 from ideas.audit.services import record
+from ideas.board.comment_pages import shown_in_comment_lists
 from ideas.board.idea_page import idea_has, idea_probe
 from ideas.board.models import Idea
 from ideas.domain import DomainError, PermissionDenied
@@ -66,6 +67,8 @@ def remove_expert(idea: Idea, user: User, actor: User) -> None:
     db.session.flush()
 
 
+# Their comments carry an "Expert" badge: assigning or removing one changes the list.
+shown_in_comment_lists(ExpertAssignment)
 idea_probe(
     "experts",
     lambda idea_id: (

@@ -10,7 +10,6 @@ the page ever skips a query on the strength of a probe.
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from ideas.accounts.models import Role
 from ideas.board.idea_page import idea_has, probe_idea
@@ -25,6 +24,7 @@ from ideas.workflow.models import (
     Pilot,
     Recommendation,
 )
+from tests.functional.test_query_counts import StatementCounter
 
 # What a statement reading each panel's rows contains.
 PANEL_TABLES = (
@@ -101,20 +101,9 @@ def test_each_probe_finds_its_rows_and_only_them(app, make_user, make_idea, kind
 
 def _panel_statements(app, client, url) -> list[str]:
     client.get(url)  # warm-up: translations and other first-use lookups
-    with app.app_context():
-        engine = db.engine
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return [s for s in sent if any(table in s for table in PANEL_TABLES)]
+    with StatementCounter(app) as counter:
+        assert client.get(url).status_code == 200
+    return [s for s in counter.statements if any(table in s for table in PANEL_TABLES)]
 
 
 @pytest.mark.parametrize("role", [Role.MEMBER, Role.SECRETARIAT])

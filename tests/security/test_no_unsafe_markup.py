@@ -24,6 +24,11 @@ ALLOWED_COMPUTED_MARKUP = {
         "the one sanitising filter: nh3 has just cleaned the HTML with an explicit allow-list "
         "of tags, attributes and URL schemes"
     ),
+    ("ideas/board/comment_pages.py", "_personalise"): (
+        "the idea page's comment list as board/_comments.html rendered it (autoescaped, kept "
+        "per worker), with only the module's own marks replaced: by nothing, by the "
+        "template's HTML between two marks, or by the escaped CSRF token"
+    ),
     ("ideas/templating.py", "stored_html"): (
         "the `sanitized` template filter: it only shows *_html columns (a test below checks "
         "every use), which render_markdown cleaned when they were written; "
