@@ -28,6 +28,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ideas.accounts.models import User
 from ideas.board.models import Comment, Idea
@@ -79,8 +80,8 @@ def _datetime_formatter() -> Callable[[datetime], str]:
 class CommentTools:
     """What the comment list needs about the viewer, worked out once per page.
 
-    Only `staff` and `reply` shape the stored HTML (they are in the cache key); the
-    viewer's own comments and CSRF token are marks, filled in per view.
+    Only `staff`, `moderate` and `reply` shape the stored HTML (they are in the cache
+    key); the viewer's own comments and CSRF token are marks, filled in per view.
     """
 
     viewer: User
@@ -154,6 +155,7 @@ def comment_list(
         comment,
         per_page,
         tools.staff,
+        tools.moderate,
         tools.reply,
         str(get_locale()),
         str(get_timezone()),
@@ -231,6 +233,10 @@ def _note_changes(session: Session, _context) -> None:
         execution_options={"synchronize_session": False},
     )
     # Loaded ideas must not keep the old number (any idea, when an author changed).
-    for row in list(session.identity_map.values()):
-        if isinstance(row, Idea) and (authors or row.id in ideas):
-            session.expire(row, ["discussion_version"])
+    if authors:
+        loaded = [row for row in session.identity_map.values() if isinstance(row, Idea)]
+    else:
+        keys = (identity_key(Idea, idea_id) for idea_id in ideas)
+        loaded = [row for row in map(session.identity_map.get, keys) if row is not None]
+    for row in loaded:
+        session.expire(row, ["discussion_version"])

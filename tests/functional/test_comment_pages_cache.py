@@ -207,3 +207,16 @@ def test_changes_elsewhere_leave_the_version_alone(app, make_user, make_idea, ta
         update_profile(bob, bob.display_name, None, "fr")  # a language, not a name
         db.session.commit()
     assert _version(app, talk["idea"].id) == version
+
+
+def test_a_loaded_idea_sees_its_new_version(app, talk):
+    """The flush that bumps the number expires it on the ideas the session holds."""
+    with app.app_context():
+        idea = db.session.get(Idea, talk["idea"].id)
+        before = idea.discussion_version
+        post_comment(db.session.get(User, talk["bob"].id), idea, "One more point.")
+        assert idea.discussion_version == before + 1
+        alice = db.session.get(User, talk["alice"].id)
+        update_profile(alice, "Alice Again", None, "en")
+        assert idea.discussion_version == before + 2
+        db.session.rollback()
