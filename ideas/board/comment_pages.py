@@ -149,6 +149,8 @@ def comment_list(
     """The HTML of one page of the idea's comments for this viewer, rendered or from the cache."""
     key = (
         idea.id,
+        # SQLite may give a new idea the id of a deleted newest one, at version 0 again.
+        idea.created_at,
         idea.discussion_version,
         after,
         before,

@@ -9,8 +9,10 @@ The rest of the suite runs with the cache on too.
 """
 
 import re
+from datetime import datetime
 
 import pytest
+from sqlalchemy import delete, update
 
 from ideas.accounts.models import Role, User
 from ideas.accounts.services import update_profile
@@ -220,3 +222,18 @@ def test_a_loaded_idea_sees_its_new_version(app, talk):
         update_profile(alice, "Alice Again", None, "en")
         assert idea.discussion_version == before + 2
         db.session.rollback()
+
+
+def test_a_reused_idea_id_never_meets_an_old_rendering(app, client, auth, talk):
+    """SQLite may reuse a deleted newest idea's id: the key also holds when it was posted."""
+    idea_id = talk["idea"].id
+    auth.as_role(Role.MEMBER)
+    assert "Alice says hello." in client.get(f"/ideas/{idea_id}").text
+    with app.app_context():
+        # Another idea under the same id and version (Core statements: nothing bumps it).
+        db.session.execute(delete(Comment).where(Comment.idea_id == idea_id))
+        db.session.execute(
+            update(Idea).where(Idea.id == idea_id).values(created_at=datetime(2026, 1, 2))
+        )
+        db.session.commit()
+    assert "Alice says hello." not in client.get(f"/ideas/{idea_id}").text
