@@ -16,6 +16,7 @@ from sqlalchemy import delete, update
 
 from ideas.accounts.models import Role, User
 from ideas.accounts.services import update_profile
+from ideas.board.comment_pages import forget_comment_pages
 from ideas.board.models import Comment, Idea
 from ideas.board.services import post_comment, set_comment_hidden
 from ideas.extensions import db
@@ -73,7 +74,8 @@ def test_a_second_view_is_served_from_the_cache(app, client, auth, talk):
     assert _comment_reads(app, client, url) == 2  # threads, then their replies
     assert _comment_reads(app, client, url) == 0
     app.config["COMMENT_PAGES_CACHE_BYTES"] = 0
-    app.extensions.pop("ideas.comment_pages", None)
+    with app.app_context():
+        forget_comment_pages()
     assert _comment_reads(app, client, url) == 2  # off: rendered every time
 
 

@@ -17,6 +17,7 @@ from ideas.board.models import Idea
 from ideas.extensions import db
 from ideas.workflow.experts import experts_of
 from ideas.workflow.models import (
+    CRITERIA,
     Assessment,
     ExpertAssignment,
     Milestone,
@@ -48,7 +49,7 @@ def _pilot(idea_id, user_id):
 
 
 def _assessment(idea_id, user_id):
-    scores = dict.fromkeys(("relevance", "support", "impact", "results", "feasibility"), 4)
+    scores = dict.fromkeys(CRITERIA, 4)
     return Assessment(
         idea_id=idea_id, assessor_id=user_id, recommendation=Recommendation.PILOT, **scores
     )
