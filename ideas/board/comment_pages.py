@@ -34,7 +34,7 @@ from ideas.accounts.models import User
 from ideas.board.models import Comment, Idea
 from ideas.board.permissions import can_comment
 from ideas.board.services import comment_page
-from ideas.moderation.permissions import can_moderate
+from ideas.moderation.permissions import can_moderate, reportable
 from ideas.workflow.permissions import is_staff
 
 EXTENSION_KEY = "ideas.comment_pages"
@@ -93,6 +93,9 @@ class CommentTools:
     review_url: tuple[str, str]
     when: Callable[[datetime], str]
     csrf: str = _CSRF
+    # The part of can_flag that depends on the comment only; the author part is a mark.
+    # (No annotation: a class attribute, not a field.)
+    reportable = staticmethod(reportable)
 
     @staticmethod
     def own_start(author_id: int | None) -> str:
