@@ -5,13 +5,12 @@ from typing import NamedTuple
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ideas.accounts.services import list_departments
-from ideas.forms import NONE_CHOICE, OptionalIdSelectField, language_options, options
+from ideas.forms import NONE_CHOICE, Form, OptionalIdSelectField, language_options, options
 
 # Each language named in itself (and marked with its lang), from ideas.i18n.LOCALE_NAMES.
 LOCALE_CHOICES = language_options()
@@ -91,7 +90,7 @@ def new_password_fields(
     return password, confirm
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """The profile facts asked once and reused: name, department, language."""
 
     display_name = StringField(
@@ -117,7 +116,7 @@ class RegisterForm(ProfileForm):
     password, confirm = new_password_fields(wording=FIRST_PASSWORD)
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     """Sign in with email and password."""
 
     email = EmailField(
@@ -133,13 +132,13 @@ class SignInForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     """The header's language switcher."""
 
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
 
 
-class ReauthenticateForm(FlaskForm):
+class ReauthenticateForm(Form):
     """Type the password again before a sensitive change."""
 
     password = PasswordField(
@@ -149,7 +148,7 @@ class ReauthenticateForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     """Change the password: the current one, then the new one twice."""
 
     current_password = PasswordField(
@@ -160,7 +159,7 @@ class ChangePasswordForm(FlaskForm):
     new_password, confirm = new_password_fields("new_password")
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(Form):
     """Ask for a password-reset link."""
 
     email = EmailField(
@@ -174,13 +173,13 @@ class PasswordResetRequestForm(FlaskForm):
     )
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     """Choose a new password through a reset link."""
 
     password, confirm = new_password_fields()
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(Form):
     """Move the account to another email address (confirmed by a link sent there)."""
 
     email = work_email_field(_l("New work email"), _l("Enter your new work email address."))

@@ -1,12 +1,12 @@
 """The audit log's filter form, read from the query string so filtered views can be shared."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from ideas.accounts.services import get_user_by_email
+from ideas.forms import Form
 
 # Ids are compared with integer columns; PostgreSQL refuses larger numbers.
 MAX_ID = 2**31 - 1
@@ -52,7 +52,7 @@ class IdField(IntegerField):
             raise StopValidation()
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filters for the audit log; every one is optional."""
 
     class Meta:

@@ -1,7 +1,6 @@
 """Board forms: ideas, comments, votes."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -13,11 +12,11 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from ideas.board.services import BODY_MAX, COMMENT_MAX, TITLE_MAX, TITLE_MIN
-from ideas.forms import OptionalIdSelectField, language_options
+from ideas.forms import Form, OptionalIdSelectField, language_options
 from ideas.i18n import LOCALE_NAMES
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(Form):
     """Post or edit an idea; "preview" re-renders the form with the Markdown shown."""
 
     title = StringField(
@@ -68,7 +67,7 @@ class IdeaForm(FlaskForm):
             raise ValidationError(_l("Choose a theme."))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     """Comment on an idea, or reply to a comment."""
 
     body = TextAreaField(
@@ -84,7 +83,7 @@ class CommentForm(FlaskForm):
     parent_id = IntegerField(validators=[Optional()], widget=HiddenField.widget)
 
 
-class VoteForm(FlaskForm):
+class VoteForm(Form):
     """Up (1), down (-1) or withdraw (0)."""
 
     value = IntegerField(

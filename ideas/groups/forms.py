@@ -1,16 +1,15 @@
 """Group forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ideas.forms import OptionalIdSelectField, options
+from ideas.forms import Form, OptionalIdSelectField, options
 from ideas.groups.models import GroupKind
 from ideas.groups.services import DESCRIPTION_MAX, NAME_MAX, NAME_MIN
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     """Create a group; kind and department are offered to administrators only."""
 
     name = StringField(

@@ -1,16 +1,16 @@
 """Moderation forms: a member's report, and a moderator's decision with its reason."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ideas.forms import Form
 from ideas.moderation.services import REASON_MAX, REASON_MIN
 
 _LENGTH = _l("Give a reason of %(low)d to %(high)d characters.", low=REASON_MIN, high=REASON_MAX)
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     """Report an idea or a comment to the moderators."""
 
     reason = TextAreaField(
@@ -25,7 +25,7 @@ class FlagForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """A moderator hides the item, dismisses its reports, or shows it again, with a reason."""
 
     reason = TextAreaField(

@@ -1,14 +1,14 @@
 """Privacy forms: confirming an account deletion, and an administrator's request details."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ideas.forms import Form
 from ideas.privacy.services import REASON_MAX, REASON_MIN
 
 
-class DeleteOwnAccountForm(FlaskForm):
+class DeleteOwnAccountForm(Form):
     """A member confirms, explicitly, that they want their account deleted."""
 
     confirm = BooleanField(
@@ -17,7 +17,7 @@ class DeleteOwnAccountForm(FlaskForm):
     )
 
 
-class AdminDeleteAccountForm(FlaskForm):
+class AdminDeleteAccountForm(Form):
     """An administrator deletes an account at the member's request, saying why."""
 
     reason = TextAreaField(
@@ -45,7 +45,7 @@ class AdminDeleteAccountForm(FlaskForm):
     )
 
 
-class FindAccountForm(FlaskForm):
+class FindAccountForm(Form):
     """An administrator finds the account a deletion request is about by its email."""
 
     email = EmailField(

@@ -1,11 +1,10 @@
 """The search page's form: read from the query string, so results can be bookmarked."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SearchField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from ideas.forms import options
+from ideas.forms import Form, options
 from ideas.search.index import SORTS, SearchFilters
 from ideas.workflow.stages import Stage
 
@@ -13,7 +12,7 @@ SORT_LABELS = {"relevance": _l("Relevance"), "votes": _l("Most votes"), "newest"
 MAX_PAGE = 500
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """Words to find, filters, a sort and a page; unknown values are reported, not fatal."""
 
     class Meta:

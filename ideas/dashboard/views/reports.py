@@ -12,7 +12,6 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
@@ -42,11 +41,12 @@ from ideas.dashboard.reports import (
 from ideas.dashboard.views import bp
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
+from ideas.forms import Form
 from ideas.timeutil import utcnow
 from ideas.web import attach_error, transaction
 
 
-class PublishReportForm(FlaskForm):
+class PublishReportForm(Form):
     """The title a published report goes by; the period comes from the page's address."""
 
     title = StringField(

@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -13,7 +12,7 @@ from ideas.board.idea_page import idea_panel
 from ideas.board.models import Idea
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
-from ideas.forms import ActionForm, options
+from ideas.forms import ActionForm, Form, options
 from ideas.web import attach_error, safe_next, transaction
 from ideas.workflow.assessments import (
     CRITERION_LABELS,
@@ -69,7 +68,7 @@ def _note(name: str) -> TextAreaField:
     )
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(Form):
     """A scorecard: each criterion scored 1-5 with an optional note, and a recommendation."""
 
     relevance = _score("relevance")
@@ -94,7 +93,7 @@ class AssessmentForm(FlaskForm):
             raise ValidationError(_l("Choose a recommendation."))
 
 
-class ExpertForm(FlaskForm):
+class ExpertForm(Form):
     """Name a member, by email address, as an expert on the idea."""
 
     email = EmailField(

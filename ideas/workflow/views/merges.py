@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -14,6 +13,7 @@ from ideas.board.idea_page import idea_panel
 from ideas.board.models import Idea
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
+from ideas.forms import Form
 from ideas.web import attach_error, transaction
 from ideas.workflow.merges import check_merge, merge_ideas, merged_duplicates
 from ideas.workflow.permissions import can_merge
@@ -22,7 +22,7 @@ from ideas.workflow.transitions import transition_for
 from ideas.workflow.views import bp
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     """Pick the target by its number and explain; a second step confirms the target's title."""
 
     target = IntegerField(

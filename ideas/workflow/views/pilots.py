@@ -8,7 +8,6 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -16,6 +15,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from ideas.board.models import Idea
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
+from ideas.forms import Form
 from ideas.web import attach_error, transaction
 from ideas.workflow.permissions import can_record_progress, is_staff
 from ideas.workflow.progress import (
@@ -33,7 +33,7 @@ from ideas.workflow.views import bp
 PERCENT_MESSAGE = _l("Progress is a whole number from 0 to 100.")
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(Form):
     """An idea's progress, with an optional milestone and its date."""
 
     progress = IntegerField(
@@ -61,7 +61,7 @@ class ProgressForm(FlaskForm):
     )
 
 
-class ProgressImportForm(FlaskForm):
+class ProgressImportForm(Form):
     """A CSV file of progress updates."""
 
     file = FileField(

@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -13,6 +12,7 @@ from ideas.board.idea_page import idea_panel
 from ideas.board.models import Idea
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
+from ideas.forms import Form
 from ideas.web import attach_error, transaction
 from ideas.workflow.permissions import can_respond
 from ideas.workflow.responses import (
@@ -23,7 +23,7 @@ from ideas.workflow.responses import (
 from ideas.workflow.views import bp
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(Form):
     """An official response, in Markdown."""
 
     body = TextAreaField(

@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
@@ -16,7 +15,7 @@ from ideas.board.idea_page import idea_panel
 from ideas.board.models import Idea
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
-from ideas.forms import NONE_CHOICE, OptionalIdSelectField, options
+from ideas.forms import NONE_CHOICE, Form, OptionalIdSelectField, options
 from ideas.web import attach_error, transaction
 from ideas.workflow.models import PilotOutcome
 from ideas.workflow.permissions import can_move_stage
@@ -54,7 +53,7 @@ def _member_or_none(enum_cls):
     return coerce
 
 
-class StageForm(FlaskForm):
+class StageForm(Form):
     """Move an idea: the new stage, the public rationale, and what some moves need."""
 
     to_stage = SelectField(_l("New stage"), coerce=_member_or_none(Stage), validate_choice=False)

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
@@ -14,7 +13,7 @@ from ideas.board.services import filter_choices
 from ideas.board.views import parse_filters
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
-from ideas.forms import NONE_CHOICE, OptionalIdSelectField, options
+from ideas.forms import NONE_CHOICE, Form, OptionalIdSelectField, options
 from ideas.postgres import plan_afresh
 from ideas.timeutil import utcnow
 from ideas.web import attach_error, transaction
@@ -39,7 +38,7 @@ from ideas.workflow.views import bp
 ACTIONS = ("assign", "move")
 
 
-class BulkTriageForm(FlaskForm):
+class BulkTriageForm(Form):
     """Assign a reviewer to, or move, the ideas ticked in the triage list."""
 
     ideas = SelectMultipleField(_l("Selected ideas"), coerce=int, validate_choice=False)
