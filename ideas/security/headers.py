@@ -62,7 +62,10 @@ def _is_signed_in_page() -> bool:
     if request.endpoint == "static":
         return False
     try:
-        return bool(current_user and current_user.is_authenticated)
+        # is_anonymous reads no column: is_authenticated would read is_active, and after a
+        # write's commit expired the user that is one more SELECT per request. A member who
+        # deactivated their account in this request still gets no-store (the safe side).
+        return not current_user.is_anonymous
     except Exception:  # a broken session must not turn a response into a 500
         return False
 

@@ -1,11 +1,14 @@
 """Security headers on every kind of response: pages, JSON, errors, redirects, static files."""
 
+import re
+
 import pytest
 
 from ideas import create_app
 from ideas.accounts.models import Role
 from ideas.security.headers import CONTENT_SECURITY_POLICY
 from tests.conftest import make_config
+from tests.functional.test_query_counts import StatementCounter
 
 EXPECTED = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -109,6 +112,20 @@ def test_signed_in_pages_are_never_cached_but_static_files_may_be(client, auth, 
     assert static.status_code == 200
     assert "no-store" not in static.headers.get("Cache-Control", "")
     assert_security_headers(static)
+
+
+def test_a_write_is_not_cached_and_reads_the_member_once(app, client, auth, make_idea):
+    """no-store after a commit too, decided without reloading the member the commit expired."""
+    idea = make_idea()
+    auth.as_role(Role.MEMBER)
+    with StatementCounter(app) as counter:
+        response = client.post(
+            f"/ideas/{idea.id}/vote", data={"value": "1"}, headers={"Accept": "application/json"}
+        )
+    assert response.status_code == 200 and response.json["up"] == 1
+    assert response.headers["Cache-Control"] == "no-store"
+    member_reads = [s for s in counter.statements if re.search(r'FROM "?user"?\b', s)]
+    assert len(member_reads) == 1, member_reads
 
 
 def test_hsts_only_over_https(app, client):
