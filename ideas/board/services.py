@@ -172,34 +172,58 @@ def edit_idea(
 
 
 def _apply_vote_delta(idea: Idea, d_up: int, d_down: int) -> tuple[int, int]:
-    """Add to the counters in SQL, then recompute the ranking columns from the new counts.
+    """Change the counters by the deltas and store the ranking columns of the new counts.
 
-    The first UPDATE takes the row lock and holds it to commit, so no concurrent vote can
-    slip between reading the new counts and writing the scores computed from them.
+    Usually one UPDATE: the scores are computed from the counts the idea was read with,
+    and the UPDATE applies only if the row still holds those counts. If another vote came
+    in between, the counters are added to in SQL (which takes the row lock, held to
+    commit, so no vote can slip in before the scores are written) and scored after.
     """
-    up, down, created_at = db.session.execute(
-        update(Idea)
-        .where(Idea.id == idea.id)
-        .values(up_count=Idea.up_count + d_up, down_count=Idea.down_count + d_down)
-        .returning(Idea.up_count, Idea.down_count, Idea.created_at),
-        execution_options={"synchronize_session": False},
-    ).one()
-    db.session.execute(
-        update(Idea)
-        .where(Idea.id == idea.id)
-        .values(
-            wilson=wilson_lower_bound(up, down),
-            hot=hot_score(up, down, created_at),
-            controversy=controversy_score(up, down),
-        ),
-        execution_options={"synchronize_session": False},
-    )
+    up, down = idea.up_count + d_up, idea.down_count + d_down
+    swapped = False
+    # Counts read before a vote that is now being withdrawn went in can fall below zero;
+    # they are not the row's, so there is nothing to try (and no score to compute).
+    if up >= 0 and down >= 0:
+        result = db.session.execute(
+            update(Idea)
+            .where(
+                Idea.id == idea.id,
+                Idea.up_count == idea.up_count,
+                Idea.down_count == idea.down_count,
+            )
+            .values(up_count=up, down_count=down, **_ranking_values(up, down, idea.created_at)),
+            execution_options={"synchronize_session": False},
+        )
+        swapped = result.rowcount == 1
+    if not swapped:
+        up, down = db.session.execute(
+            update(Idea)
+            .where(Idea.id == idea.id)
+            .values(up_count=Idea.up_count + d_up, down_count=Idea.down_count + d_down)
+            .returning(Idea.up_count, Idea.down_count),
+            execution_options={"synchronize_session": False},
+        ).one()
+        db.session.execute(
+            update(Idea)
+            .where(Idea.id == idea.id)
+            .values(**_ranking_values(up, down, idea.created_at)),
+            execution_options={"synchronize_session": False},
+        )
     if d_up > 0:
-        _mark_threshold(idea, up, created_at)
+        _mark_threshold(idea, up, idea.created_at)
     db.session.expire(
         idea, ["up_count", "down_count", "wilson", "hot", "controversy", "threshold_reached_at"]
     )
     return up, down
+
+
+def _ranking_values(up: int, down: int, created_at: datetime) -> dict[str, float]:
+    """The stored ranking columns of an idea with these counts."""
+    return {
+        "wilson": wilson_lower_bound(up, down),
+        "hot": hot_score(up, down, created_at),
+        "controversy": controversy_score(up, down),
+    }
 
 
 def _mark_threshold(idea: Idea, up: int, created_at: datetime) -> None:
@@ -216,7 +240,15 @@ def _mark_threshold(idea: Idea, up: int, created_at: datetime) -> None:
         )
 
 
-_VOTE_COLUMNS = (Idea.id, Idea.author_id, Idea.stage, Idea.hidden, Idea.up_count, Idea.down_count)
+_VOTE_COLUMNS = (
+    Idea.id,
+    Idea.author_id,
+    Idea.stage,
+    Idea.hidden,
+    Idea.up_count,
+    Idea.down_count,
+    Idea.created_at,
+)
 
 
 def idea_to_vote_on(idea_id: int) -> Idea | None:
@@ -789,9 +821,7 @@ def recount_idea(idea: Idea) -> None:
             up_count=up,
             down_count=down,
             follower_count=followers,
-            wilson=wilson_lower_bound(up, down),
-            hot=hot_score(up, down, created_at),
-            controversy=controversy_score(up, down),
+            **_ranking_values(up, down, created_at),
         ),
         execution_options={"synchronize_session": False},
     )

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from flask_login import AnonymousUserMixin
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ideas.accounts.models import Role
@@ -157,6 +157,40 @@ def test_many_voters_keep_every_column_consistent(make_user, make_idea):
     assert_consistent(idea, 3, 1)
     assert my_votes(voters[1], [idea]) == {idea.id: 1}
     assert my_votes(voters[0], [idea]) == {}
+
+
+def test_a_vote_on_counts_that_changed_since_the_idea_was_read_stays_exact(make_user, make_idea):
+    """The one-statement path applies only to the counts it read; otherwise SQL adds."""
+    idea, earlier, voter = make_idea(), make_user(), make_user()
+    assert (idea.up_count, idea.down_count) == (0, 0)  # what this request read
+    # Another request's down vote lands behind the loaded idea's back.
+    db.session.execute(insert(Vote).values(idea_id=idea.id, user_id=earlier.id, value=-1))
+    db.session.execute(
+        update(Idea).where(Idea.id == idea.id).values(down_count=1),
+        execution_options={"synchronize_session": False},
+    )
+    assert idea.down_count == 0  # still the stale value in memory
+    tally = cast_vote(voter, idea, 1)
+    assert (tally.up, tally.down) == (1, 1)
+    assert_consistent(idea, 1, 1)
+    assert stored(idea)["controversy"] == pytest.approx(2.0)  # 2 ** (1/1), not 0
+
+
+def test_withdrawing_a_vote_the_loaded_idea_has_not_counted_yet(make_user, make_idea):
+    """Read before the member's own vote went in (a second tab), then withdrawn: no error."""
+    idea, voter = make_idea(), make_user()
+    for _ in range(2):
+        cast_vote(make_user(), idea, 1)
+    assert (idea.up_count, idea.down_count) == (2, 0)  # read before the down vote below
+    db.session.execute(insert(Vote).values(idea_id=idea.id, user_id=voter.id, value=-1))
+    db.session.execute(
+        update(Idea).where(Idea.id == idea.id).values(down_count=1),
+        execution_options={"synchronize_session": False},
+    )
+    # From the loaded counts, withdrawing the down vote would make 2 up and -1 down.
+    tally = cast_vote(voter, idea, 0)
+    assert (tally.up, tally.down, tally.my_vote) == (2, 0, 0)
+    assert_consistent(idea, 2, 0)
 
 
 def test_votes_survive_commit_and_a_fresh_session(make_user, make_idea):
