@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyroaring import BitMap
 from sqlalchemy import func, select
 
 from ideas.accounts.models import Department, User
@@ -54,17 +55,8 @@ def _grouped(query) -> dict[int | None, int]:
     return {key: int(count) for key, count in db.session.execute(query).all()}
 
 
-def _participants_by_department(filters: DashboardFilters) -> dict[int | None, int]:
+def _participants_live(filters: DashboardFilters) -> dict[int | None, int]:
     """Distinct participants per department of their account (None: no department)."""
-    if rollup.usable(filters):
-        # The period's participants, intersected with each department's members.
-        people = rollup.period_activity(filters).participants
-        counts = {}
-        for key, members in rollup.department_members().items():
-            count = people.intersection_cardinality(members)
-            if count:
-                counts[None if key == rollup.NO_DEPARTMENT else key] = count
-        return counts
     people_query = participant_ids(filters)
     return _grouped(
         select(User.department_id, func.count(User.id))
@@ -73,14 +65,53 @@ def _participants_by_department(filters: DashboardFilters) -> dict[int | None, i
     )
 
 
-def department_rows(filters: DashboardFilters) -> list[DepartmentRow]:
-    """A row per department with activity or a headcount, busiest first; the period applies."""
-    participants = _participants_by_department(filters)
-    ideas = _grouped(
+def _participants_from_rollup(people: BitMap) -> dict[int | None, int]:
+    """The period's participants, intersected with each department's members."""
+    counts = {}
+    for key, members in rollup.department_members().items():
+        count = people.intersection_cardinality(members)
+        if count:
+            counts[None if key == rollup.NO_DEPARTMENT else key] = count
+    return counts
+
+
+def _ideas_live(filters: DashboardFilters) -> dict[int | None, int]:
+    """Visible ideas posted in the period per department of the idea (None: no department)."""
+    return _grouped(
         select(Idea.department_id, func.count())
         .where(Idea.hidden.is_(False), *filters.idea_clauses())
         .group_by(Idea.department_id)
     )
+
+
+def _ideas_from_rollup(
+    filters: DashboardFilters, activity: rollup.Activity
+) -> dict[int | None, int] | None:
+    """The period's ideas per department from the roll-up; None when it cannot tell.
+
+    `activity` is the period's roll-up activity for the filters' scope. The roll-up keeps
+    ideas per department of all ideas, not of one theme's or group's ideas.
+    """
+    scope = rollup.scope_of(filters)
+    if scope == ("a", 0):
+        return rollup.department_ideas(filters.start, filters.end)
+    if scope is not None and scope[0] == "d":
+        return {scope[1]: activity.ideas}
+    return None
+
+
+def department_rows(filters: DashboardFilters) -> list[DepartmentRow]:
+    """A row per department with activity or a headcount, busiest first; the period applies."""
+    ideas = None
+    if rollup.usable(filters):
+        activity = rollup.period_activity(filters)
+        participants = _participants_from_rollup(activity.participants)
+        ideas = _ideas_from_rollup(filters, activity)
+    else:
+        participants = _participants_live(filters)
+    if ideas is None:
+        ideas = _ideas_live(filters)
+    # Not in the roll-up: it counts ideas by the day they were posted, not implemented.
     implemented = _grouped(
         select(Idea.department_id, func.count(func.distinct(StageChange.idea_id)))
         .join(Idea, Idea.id == StageChange.idea_id)

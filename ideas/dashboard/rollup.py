@@ -447,6 +447,107 @@ def period_activity(filters: DashboardFilters) -> Activity:
     return combined(days_activity(filters.start, filters.end, scope).values())
 
 
+# --- Ideas per department -------------------------------------------------------------------
+
+
+def department_ideas(first: date | None, last: date | None) -> dict[int | None, int] | None:
+    """Visible ideas posted from `first` to `last` (inclusive; None: unbounded) per department.
+
+    Keyed by the idea's department (None: none), as the live GROUP BY would be. The clean
+    days come from the rows of scope 'a' and 'd': a department's ideas from its own rows,
+    and those without a department as all ideas less every department's, since each
+    visible idea counts once in 'a' and once in its department if it has one. Dirty days
+    and the ideas posted from the watermark on are counted live, as in days_activity.
+    None when the roll-up has no watermark, or refreshes keep moving it (count live).
+    """
+    for _attempt in range(3):
+        until = rolled_until()
+        if until is None:
+            return None
+        rolled = _rolled_department_ideas(first, last, until)
+        if rolled is not None:
+            break
+    else:
+        return None
+    counts, dirty = rolled
+    mark = last_rolled_day(until)
+    intervals: list = dirty_intervals(dirty)
+    # A dirty partial day is counted live in full, so its tail starts at the next midnight.
+    tail_start = day_start(mark + timedelta(days=1)) if mark in dirty else until
+    if first is not None:
+        tail_start = max(tail_start, day_start(first))
+    if last is None or tail_start < day_start(last + timedelta(days=1)):
+        intervals.append((tail_start, last))
+    if intervals:
+        # Grouped by a department unknown to SQLite's planner: grouping by the indexed
+        # column, it scanned every idea in department order (600 ms at 100,000 ideas)
+        # instead of reading each interval from the created_at index.
+        department = _unindexed(Idea.department_id)
+        for department_id, count in db.session.execute(
+            select(department, func.count())
+            .where(Idea.hidden.is_(False), within(Idea.created_at, intervals))
+            .group_by(department)
+        ):
+            counts[department_id] = counts.get(department_id, 0) + int(count)
+    return {key: count for key, count in counts.items() if count}
+
+
+def _rolled_department_ideas(
+    first: date | None, last: date | None, until: datetime
+) -> tuple[dict[int | None, int], set[date]] | None:
+    """Ideas per department on the clean days under the watermark, and the dirty days.
+
+    One statement sums both scopes (so "all less every department's" comes from one
+    snapshot) over the days that were not dirty when the dirty days were read: exactly
+    the days the caller does not count live, so a day marked or cleared in between is
+    neither missed nor counted twice. The watermark is read in the same statement, as in
+    _rolled_days: None if it moved.
+    """
+    mark = last_rolled_day(until)
+    dirty = {
+        as_day(day)
+        for day in db.session.scalars(
+            select(DashboardDirtyDay.day).where(
+                *_day_range(DashboardDirtyDay.day, first, last), DashboardDirtyDay.day <= mark
+            )
+        )
+    }
+    current = (
+        select(DashboardRollupState.rolled_until)
+        .where(DashboardRollupState.id == STATE_ID)
+        .scalar_subquery()
+    )
+    clauses = [
+        DashboardDay.scope.in_(("a", "d")),
+        *_day_range(DashboardDay.day, first, last),
+        DashboardDay.day <= mark,
+    ]
+    if dirty:
+        clauses.append(DashboardDay.day.not_in(sorted(dirty)))
+    # A Core execution: a few dozen plain tuples, without the ORM's row processing.
+    rows = db.session.connection().execute(
+        select(
+            DashboardDay.scope,
+            DashboardDay.scope_id,
+            func.sum(DashboardDay.ideas),
+            func.max(current),
+        )
+        .where(*clauses)
+        .group_by(DashboardDay.scope, DashboardDay.scope_id)
+    )
+    counts: dict[int | None, int] = {}
+    for letter, scope_id, ideas, seen in rows:
+        if seen != until and as_datetime(seen) != until:
+            return None  # a refresh moved the watermark meanwhile
+        ideas = int(ideas)
+        if letter == "a":
+            counts[None] = counts.get(None, 0) + ideas
+        else:
+            counts[scope_id] = counts.get(scope_id, 0) + ideas
+            counts[None] = counts.get(None, 0) - ideas
+    return counts, dirty
+
+
 # --- Department members ---------------------------------------------------------------------
 
 
