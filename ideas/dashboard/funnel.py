@@ -214,8 +214,8 @@ def rolled_cohort_stats(filters: DashboardFilters) -> cohort.CohortStats | None:
     if not rollup.usable(filters):
         return None
     scope = rollup.scope_of(filters)
-    for _attempt in range(3):
-        until = rollup.rolled_until()
+    for attempt in range(3):
+        until = rollup.rolled_until(fresh=attempt > 0)
         mark = rollup.last_rolled_day(until)
         rolled = cohort.rolled_cohort(filters.start, filters.end, scope, until, mark)
         if rolled is not None:

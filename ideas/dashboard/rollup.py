@@ -64,6 +64,8 @@ REFRESH_GRACE = timedelta(minutes=10)
 SCOPE_COLUMNS = {"d": "department_id", "t": "theme_id", "g": "group_id"}
 # Department member bitmaps keep accounts without a department under this key.
 NO_DEPARTMENT = 0
+# Where the watermark read in this app context is kept on `flask.g` (see rolled_until).
+WATERMARK_KEY = "dashboard_rolled_until"
 
 
 @dataclass
@@ -108,12 +110,24 @@ def _state() -> DashboardRollupState | None:
     return db.session.get(DashboardRollupState, STATE_ID)
 
 
-def rolled_until() -> datetime | None:
-    """The watermark: everything before it is rolled up; None when never refreshed."""
-    value = db.session.scalar(
-        select(DashboardRollupState.rolled_until).where(DashboardRollupState.id == STATE_ID)
+def rolled_until(fresh: bool = False) -> datetime | None:
+    """The watermark: everything before it is rolled up; None when never refreshed.
+
+    Read once per app context (a dashboard asked about twelve times per request), or
+    again when `fresh`: a reader whose rows were stamped with another watermark (a refresh
+    committed meanwhile) must read it again before its next attempt. A write in this
+    context forgets it (rollup_sync), as it forgets the rows and tails read under it.
+    """
+    if has_app_context() and not fresh and WATERMARK_KEY in g:
+        return g.get(WATERMARK_KEY)
+    value = as_datetime(
+        db.session.scalar(
+            select(DashboardRollupState.rolled_until).where(DashboardRollupState.id == STATE_ID)
+        )
     )
-    return as_datetime(value)
+    if has_app_context():
+        setattr(g, WATERMARK_KEY, value)
+    return value
 
 
 def last_rolled_day(until: datetime | None) -> date | None:
@@ -300,8 +314,8 @@ def days_activity(
     live rest); dirty days and everything from the watermark on are live.
     Days without any activity are absent.
     """
-    for _attempt in range(3):
-        until = rolled_until()
+    for attempt in range(3):
+        until = rolled_until(fresh=attempt > 0)
         if until is None:
             return live_days([(first, last)], scope)
         days = _request_rolled_days(scope, until)
@@ -460,8 +474,8 @@ def department_ideas(first: date | None, last: date | None) -> dict[int | None, 
     and the ideas posted from the watermark on are counted live, as in days_activity.
     None when the roll-up has no watermark, or refreshes keep moving it (count live).
     """
-    for _attempt in range(3):
-        until = rolled_until()
+    for attempt in range(3):
+        until = rolled_until(fresh=attempt > 0)
         if until is None:
             return None
         rolled = _rolled_department_ideas(first, last, until)
@@ -772,7 +786,7 @@ def refresh(
     """
     db.session.rollback()
     _ensure_state()
-    until = rolled_until()
+    until = rolled_until(fresh=True)
     cutoff = rollable_until(now)
     if until is not None and until > cutoff:
         # An earlier refresh (or a later clock) went further: its partial row stays whole.
@@ -801,6 +815,6 @@ def refresh(
             db.session.execute(query)
         db.session.commit()
     refresh_members()
-    result.rolled_until = rolled_until()
+    result.rolled_until = rolled_until(fresh=True)
     db.session.rollback()
     return result

@@ -201,11 +201,12 @@ def _before_flush(session: Session, _context, _instances) -> None:
 
 def _forget_counted_tails() -> None:
     # rollup.days_activity counts the days after the watermark, and reads the rolled-up
-    # rows, once per app context; a write in this context makes them old, so the next
-    # read starts afresh.
+    # rows and the watermark itself, once per app context; a write in this context (a
+    # refresh moves the watermark) makes them old, so the next read starts afresh.
     if has_app_context():
         g.pop("dashboard_rollup_tails", None)
         g.pop("dashboard_rollup_rows", None)
+        g.pop("dashboard_rolled_until", None)
 
 
 def _after_flush(session: Session, _context) -> None:
