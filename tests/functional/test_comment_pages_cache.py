@@ -23,7 +23,7 @@ from ideas.extensions import db
 from ideas.privacy.services import delete_account
 from ideas.workflow.experts import assign_expert
 from tests.functional.html_dom import parse
-from tests.functional.test_query_counts import StatementCounter
+from tests.statements import StatementCounter
 
 
 def _post(app, author_id, idea_id, body, parent_id=None) -> int:

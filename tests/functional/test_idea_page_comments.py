@@ -17,7 +17,7 @@ from ideas.board.services import post_comment
 from ideas.extensions import db
 from ideas.timeutil import utcnow
 from tests.functional.html_dom import parse
-from tests.functional.test_query_counts import StatementCounter
+from tests.statements import StatementCounter
 
 PER_PAGE = 3
 START = utcnow() - timedelta(days=2)

@@ -25,7 +25,7 @@ from ideas.workflow.models import (
     Pilot,
     Recommendation,
 )
-from tests.functional.test_query_counts import StatementCounter
+from tests.statements import StatementCounter
 
 # What a statement reading each panel's rows contains.
 PANEL_TABLES = (

@@ -7,7 +7,7 @@ item: a lazy relationship or a per-row helper called from a template.
 """
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from ideas.accounts.models import Department, GovernmentLevel, Role, User
 from ideas.board.models import Comment, Idea
@@ -17,32 +17,9 @@ from ideas.groups.models import Group
 from ideas.groups.services import join_group
 from ideas.moderation.services import flag_content
 from ideas.notifications.services import notify
+from tests.statements import StatementCounter
 
 FEW, MANY = 2, 8
-
-
-class StatementCounter:
-    """Counts (and keeps) the SQL statements the app sends while active."""
-
-    def __init__(self, app):
-        self.app, self.statements = app, []
-
-    @property
-    def count(self) -> int:
-        """How many statements were sent."""
-        return len(self.statements)
-
-    def _count(self, _conn, _cursor, statement, *_args, **_kwargs):
-        self.statements.append(statement)
-
-    def __enter__(self):
-        with self.app.app_context():
-            self.engine = db.engine
-        event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._count)
 
 
 def _statements(app, client, url) -> int:

@@ -15,7 +15,7 @@ from ideas.workflow.models import StageChange
 from ideas.workflow.stages import Stage
 from tests.conftest import theme_id
 from tests.functional.html_dom import field_error, parse
-from tests.functional.test_query_counts import StatementCounter
+from tests.statements import StatementCounter
 
 RATIONALE = "Reviewed together at the weekly triage meeting."
 

@@ -8,7 +8,7 @@ from ideas import create_app
 from ideas.accounts.models import Role
 from ideas.security.headers import CONTENT_SECURITY_POLICY
 from tests.conftest import make_config
-from tests.functional.test_query_counts import StatementCounter
+from tests.statements import StatementCounter
 
 EXPECTED = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
