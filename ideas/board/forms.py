@@ -81,12 +81,3 @@ class CommentForm(Form):
         ],
     )
     parent_id = IntegerField(validators=[Optional()], widget=HiddenField.widget)
-
-
-class VoteForm(Form):
-    """Up (1), down (-1) or withdraw (0)."""
-
-    value = IntegerField(
-        validators=[AnyOf([-1, 0, 1], _l("A vote is up, down or withdrawn."))],
-        widget=HiddenField.widget,
-    )

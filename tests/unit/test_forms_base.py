@@ -3,8 +3,8 @@
 import pytest
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from wtforms import IntegerField
 
-from ideas.board.forms import VoteForm
 from ideas.forms import Form, wtforms_catalog
 
 # WTForms' message for a value that is not a number, in each of our languages.
@@ -14,6 +14,12 @@ NOT_AN_INTEGER = {
     # Traditional characters (整數值), not Simplified (整数): zh_TW, not zh.
     "zh_Hant_TW": "不是有效的整數值。",
 }
+
+
+class NumberForm(Form):
+    """A form with one whole number, as the app's progress and merge forms have."""
+
+    value = IntegerField()
 
 
 def _subclasses(cls: type) -> set[type]:
@@ -34,7 +40,7 @@ def test_wtforms_messages_are_in_the_language_and_read_once(app, locale, message
     wtforms_catalog.cache_clear()
     for _ in range(3):
         with app.test_request_context("/", headers={"Accept-Language": locale.replace("_", "-")}):
-            form = VoteForm(formdata=MultiDict({"value": "many"}), meta={"csrf": False})
+            form = NumberForm(formdata=MultiDict({"value": "many"}), meta={"csrf": False})
             assert not form.validate()
             assert form.value.errors[0] == message
     assert wtforms_catalog.cache_info().misses == 1

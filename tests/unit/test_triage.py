@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ideas.accounts.models import Role, User
 from ideas.audit.models import AuditEntry
 from ideas.board.models import Idea
-from ideas.board.services import IdeaFilters, cast_vote
+from ideas.board.services import IdeaFilters, cast_vote, idea_to_vote_on
 from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
 from ideas.notifications.models import Notification
@@ -29,6 +29,7 @@ from ideas.workflow.triage import (
     response_due_at,
     reviewer_candidates,
 )
+from tests.statements import StatementCounter
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -229,6 +230,25 @@ def test_the_threshold_is_set_once(make_idea, make_user):
     cast_vote(third, idea, 1)
     cast_vote(second, idea, 0)
     cast_vote(second, idea, 1)
+    assert reached_at(idea) == stamped
+
+
+@pytest.mark.usefixtures("two_votes")
+def test_a_vote_on_an_idea_already_owed_a_response_sends_no_threshold_update(
+    app, make_idea, make_user
+):
+    idea = make_idea()
+    cast_vote(make_user(), idea, 1)
+    cast_vote(make_user(), idea, 1)
+    stamped = reached_at(idea)
+    db.session.commit()
+    voter = make_user()
+    loaded = idea_to_vote_on(idea.id)  # what the vote view reads: the stamp included
+    with StatementCounter(app) as counter:
+        cast_vote(voter, loaded, 1)
+    updates = [s for s in counter.statements if s.lstrip().upper().startswith("UPDATE")]
+    assert len(updates) == 1  # the counters and scores; not threshold_reached_at again
+    assert "threshold_reached_at" not in updates[0]
     assert reached_at(idea) == stamped
 
 
