@@ -309,6 +309,26 @@ class Server:
                     peaks.append(round(int(line.split()[1]) / 1024, 1))
         return peaks
 
+    def worker_memory_mb(self) -> list[dict]:
+        """Each worker's resident memory now, anonymous and file-backed, in MB.
+
+        Anonymous is the worker's own heap; file-backed is mapped files, such as the search
+        index's segments, which the page cache shares with other processes.
+        """
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        workers = []
+        for pid in children.read_text().split():
+            fields = dict(
+                line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            )
+            workers.append(
+                {
+                    key: round(int(fields[name].split()[0]) / 1024, 1)
+                    for key, name in (("anon", "RssAnon"), ("file", "RssFile"))
+                }
+            )
+        return workers
+
     def worker_cpu_seconds(self) -> float:
         """User plus system CPU time of the workers so far (not counting other processes)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -318,6 +338,14 @@ class Server:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 ticks += int(fields[11]) + int(fields[12])  # utime, stime
         return ticks / os.sysconf("SC_CLK_TCK")
+
+    def sync_cpu_seconds(self) -> float:
+        """CPU time of the search sync process so far (it indexes what the votes queue)."""
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{self.sync.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks = sum(int(f) for f in fields[11:15])  # utime, stime, and its children's
+            return ticks / os.sysconf("SC_CLK_TCK")
+        return 0.0
 
     def stop(self) -> None:
         """Stop gunicorn and the search sync (the processes this harness started)."""
@@ -478,7 +506,7 @@ def run(args, save=None) -> dict:
                     results["endpoints"].append({"name": endpoint["name"], "failed": str(status)})
                     continue
                 writes = endpoint.get("post")
-                cpu = server.worker_cpu_seconds()
+                cpu, sync_cpu = server.worker_cpu_seconds(), server.sync_cpu_seconds()
                 figures = load(
                     server.url,
                     endpoint,
@@ -493,6 +521,12 @@ def run(args, save=None) -> dict:
                 if figures["requests"]:
                     cpu = server.worker_cpu_seconds() - cpu
                     figures["cpu_ms_per_request"] = round(cpu * 1000 / figures["requests"], 2)
+                    # A vote also queues its idea for the search index, which the sync
+                    # process rewrites beside the workers, on the same CPUs.
+                    sync_cpu = server.sync_cpu_seconds() - sync_cpu
+                    figures["sync_cpu_ms_per_request"] = round(
+                        sync_cpu * 1000 / figures["requests"], 2
+                    )
                 if args.latency_connections and not writes:
                     # At 16 clients on 2 workers a request mostly waits its turn: its p95
                     # is about 8 times its own time. One client per worker measures the
@@ -516,6 +550,7 @@ def run(args, save=None) -> dict:
                 if save:
                     save(results)
             results["worker_peak_rss_mb"] = server.worker_peak_rss_mb()
+            results["worker_memory_at_end_mb"] = server.worker_memory_mb()
         finally:
             server.stop()
     if any(e.get("vote") for e in endpoints):
@@ -575,6 +610,17 @@ def _ratios(result: dict) -> dict:
     return result.get("votes_vs_insert") or votes_vs_insert(result["endpoints"])
 
 
+def _sync_note(result: dict, name: str) -> str:
+    """The search sync's CPU per vote, where the run measured it."""
+    endpoint = next((e for e in result["endpoints"] if e["name"] == name), {})
+    if endpoint.get("sync_cpu_ms_per_request") is None:
+        return ""
+    return (
+        f" (worker CPU {endpoint['cpu_ms_per_request']:.2f} ms, search sync "
+        f"{endpoint['sync_cpu_ms_per_request']:.2f} ms per vote)"
+    )
+
+
 def latency_clients(result: dict) -> str:
     """How the latency column was measured, for its heading."""
     counts = {e["latency"]["connections"] for e in result["endpoints"] if e.get("latency")}
@@ -601,14 +647,24 @@ def markdown(results: list[dict]) -> str:
                 else ""
             )
             + "Peak RSS per worker: "
-            f"{', '.join(f'{x:.0f}' for x in result.get('worker_peak_rss_mb', []))} MB."
+            f"{', '.join(f'{x:.0f}' for x in result.get('worker_peak_rss_mb', []))} MB"
+            + (
+                " (at the end, anonymous + file-backed: "
+                + ", ".join(
+                    f"{w['anon']:.0f} + {w['file']:.0f}" for w in result["worker_memory_at_end_mb"]
+                )
+                + " MB)."
+                if result.get("worker_memory_at_end_mb")
+                else "."
+            )
             + (
                 f" Vote counters exact after the runs: {result['vote_counters_exact']}."
                 if "vote_counters_exact" in result
                 else ""
             )
             + "".join(
-                f" {name}: {v['ratio']:.2f}× bare INSERT." for name, v in _ratios(result).items()
+                f" {name}: {v['ratio']:.2f}× bare INSERT{_sync_note(result, name)}."
+                for name, v in _ratios(result).items()
             ),
             "",
             f"`{result['command']}`",
