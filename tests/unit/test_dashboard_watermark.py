@@ -9,7 +9,6 @@ it still answers from the roll-up, exactly.
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from ideas.board.models import Comment, Idea, Vote
 from ideas.dashboard import rollup, rollup_sync
@@ -21,6 +20,7 @@ from ideas.dashboard.services import build_dashboard
 from ideas.extensions import db
 from ideas.timeutil import utcnow
 from ideas.workflow.stages import Stage
+from tests.statements import StatementCounter
 
 # The scenario's "today": two days ago, so the real clock never matters.
 DAY = utcnow().date() - timedelta(days=2)
@@ -79,25 +79,9 @@ def _live(app, read):
         app.config["DASHBOARD_ROLLUP"] = True
 
 
-class Statements:
-    """The SQL statements sent while it is active."""
-
-    def __init__(self):
-        self.sent: list[str] = []
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self._remember)
-        return self
-
-    def __exit__(self, *_exc):
-        event.remove(db.engine, "before_cursor_execute", self._remember)
-
-    def _remember(self, _conn, _cursor, statement, *_args):
-        self.sent.append(" ".join(statement.split()))
-
-    def watermark_reads(self) -> int:
-        """Statements reading the watermark alone (rows read with it do not count)."""
-        return sum(statement.startswith(WATERMARK_READ) for statement in self.sent)
+def _watermark_reads(statements: list[str]) -> int:
+    """Statements reading the watermark alone (rows read with it do not count)."""
+    return sum(" ".join(statement.split()).startswith(WATERMARK_READ) for statement in statements)
 
 
 def test_a_dashboard_reads_the_watermark_once(app, scene):
@@ -106,9 +90,9 @@ def test_a_dashboard_reads_the_watermark_once(app, scene):
         DashboardFilters(start=DAY, end=DAY, department_id=scene["alpha"]),
     ]
     for filters in periods:
-        with app.app_context(), Statements() as statements:  # a request's own context
+        with app.app_context(), StatementCounter(app) as counter:  # a request's own context
             build_dashboard(filters, DEFAULT_RANKING, now=at(18))
-        assert statements.watermark_reads() == 1, filters
+        assert _watermark_reads(counter.statements) == 1, filters
 
 
 def test_the_period_is_read_again_under_a_watermark_a_refresh_moved(app, scene, clock):
