@@ -211,7 +211,8 @@ _LOCKED_VOTE = (
     .with_for_update()
 )
 _IDEA_ROW = Idea.__table__.c
-_RANKING_BINDS = {"wilson": bindparam("w"), "hot": bindparam("h"), "controversy": bindparam("c")}
+_RANKING_COLUMNS = ("wilson", "hot", "controversy")
+_RANKING_BINDS = {name: bindparam(f"new_{name}") for name in _RANKING_COLUMNS}
 # The counts as this vote read them are still the row's: store the new counts and scores.
 _SWAP_COUNTS = (
     update(Idea.__table__)
@@ -312,11 +313,7 @@ def _ranking_values(up: int, down: int, created_at: datetime) -> dict[str, float
 
 def _ranking_binds(up: int, down: int, created_at: datetime) -> dict[str, float]:
     """_ranking_values under the parameter names of the prebuilt vote statements."""
-    return {
-        "w": wilson_lower_bound(up, down),
-        "h": hot_score(up, down, created_at),
-        "c": controversy_score(up, down),
-    }
+    return {f"new_{name}": value for name, value in _ranking_values(up, down, created_at).items()}
 
 
 def _mark_threshold(idea: Idea, up: int, created_at: datetime) -> None:
