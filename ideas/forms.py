@@ -4,6 +4,7 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.support import NullTranslations, Translations
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -39,7 +40,12 @@ class Form(FlaskForm):
         """Options WTForms merges into every form's meta."""
 
         def get_translations(self, form):
-            """WTForms' messages in the request's language (none outside a request)."""
+            """WTForms' messages in the request's language (none outside a request).
+
+            WTF_I18N_ENABLED=False keeps WTForms' own English, as in Flask-WTF.
+            """
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
             locale = get_locale()
             return wtforms_catalog(str(locale)) if locale is not None else None
 

@@ -44,3 +44,11 @@ def test_wtforms_messages_are_in_the_language_and_read_once(app, locale, message
             assert not form.validate()
             assert form.value.errors[0] == message
     assert wtforms_catalog.cache_info().misses == 1
+
+
+def test_wtforms_i18n_can_be_switched_off_as_in_flask_wtf(app):
+    app.config["WTF_I18N_ENABLED"] = False
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        form = NumberForm(formdata=MultiDict({"value": "many"}), meta={"csrf": False})
+        assert not form.validate()
+        assert form.value.errors[0] == NOT_AN_INTEGER["en"]
