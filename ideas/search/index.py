@@ -491,9 +491,15 @@ def check(repair: bool = False) -> CheckReport:
             doc = searcher.doc(address)
             indexed[doc.get_first("id")] = doc.get_first("digest")
     pending = store.take_pending() if repair else store.peek_pending()
+    # A queued idea's document is behind its votes by design (the queue is their lag);
+    # it is counted as pending, not stale, which would say the index lost a change.
     report = CheckReport(
         missing=sorted(expected.keys() - indexed.keys()),
-        stale=sorted(i for i in expected.keys() & indexed.keys() if expected[i] != indexed[i]),
+        stale=sorted(
+            i
+            for i in expected.keys() & indexed.keys()
+            if expected[i] != indexed[i] and i not in pending
+        ),
         extra=sorted(indexed.keys() - expected.keys()),
         pending=len(pending),
     )
