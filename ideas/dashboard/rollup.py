@@ -379,6 +379,27 @@ def _request_rolled_days(scope: tuple[str, int], until: datetime) -> _Rolled | N
     return cache[key]
 
 
+def _dirty_days(first: date | None, last: date | None, mark: date | None) -> set[date]:
+    """The days from `first` to `last` (None: unbounded), up to `mark`, marked dirty."""
+    return {
+        as_day(day)
+        for day in db.session.scalars(
+            select(DashboardDirtyDay.day).where(
+                *_day_range(DashboardDirtyDay.day, first, last), DashboardDirtyDay.day <= mark
+            )
+        )
+    }
+
+
+def _watermark_subquery():
+    """The watermark as a scalar subquery, to read it in the same statement as the rows."""
+    return (
+        select(DashboardRollupState.rolled_until)
+        .where(DashboardRollupState.id == STATE_ID)
+        .scalar_subquery()
+    )
+
+
 def _rolled_days(
     first: date | None, last: date | None, scope: tuple[str, int], until: datetime
 ) -> _Rolled | None:
@@ -390,19 +411,8 @@ def _rolled_days(
     """
     mark = last_rolled_day(until)
     days: dict[date, Activity] = {}
-    dirty = {
-        as_day(day)
-        for day in db.session.scalars(
-            select(DashboardDirtyDay.day).where(
-                *_day_range(DashboardDirtyDay.day, first, last), DashboardDirtyDay.day <= mark
-            )
-        )
-    }
-    current = (
-        select(DashboardRollupState.rolled_until)
-        .where(DashboardRollupState.id == STATE_ID)
-        .scalar_subquery()
-    )
+    dirty = _dirty_days(first, last, mark)
+    current = _watermark_subquery()
     rows = db.session.execute(
         select(
             DashboardDay.day,
@@ -518,19 +528,8 @@ def _rolled_department_ideas(
     _rolled_days: None if it moved.
     """
     mark = last_rolled_day(until)
-    dirty = {
-        as_day(day)
-        for day in db.session.scalars(
-            select(DashboardDirtyDay.day).where(
-                *_day_range(DashboardDirtyDay.day, first, last), DashboardDirtyDay.day <= mark
-            )
-        )
-    }
-    current = (
-        select(DashboardRollupState.rolled_until)
-        .where(DashboardRollupState.id == STATE_ID)
-        .scalar_subquery()
-    )
+    dirty = _dirty_days(first, last, mark)
+    current = _watermark_subquery()
     clauses = [
         DashboardDay.scope.in_(("a", "d")),
         *_day_range(DashboardDay.day, first, last),
