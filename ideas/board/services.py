@@ -352,8 +352,11 @@ def _insert_new_vote(actor: User, idea: Idea, value: int) -> bool:
     return inserted is not None
 
 
-def cast_vote(actor: User, idea: Idea, value: int) -> VoteTally:
-    """Vote +1 or -1, or retract with 0; one vote per member per idea, never on your own."""
+def cast_vote(actor: User, idea: Idea, value: int | None) -> VoteTally:
+    """Vote +1 or -1, or retract with 0; one vote per member per idea, never on your own.
+
+    Any other value (None: the form sent no number) is a DomainError.
+    """
     if value not in (-1, 0, 1):
         raise DomainError(_l("A vote is up, down or withdrawn."))
     if not can_vote(actor, idea):
