@@ -299,15 +299,15 @@ class Server:
         with contextlib.suppress(OSError):
             urllib.request.urlopen(request, timeout=timeout).read()  # noqa: S310
 
+    def _worker_status(self) -> list[dict[str, str]]:
+        """Each worker's /proc status fields (name: value)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        statuses = (Path(f"/proc/{pid}/status").read_text() for pid in children.read_text().split())
+        return [dict(line.split(":", 1) for line in text.splitlines()) for text in statuses]
+
     def worker_peak_rss_mb(self) -> list[float]:
         """Peak resident memory (VmHWM) of each worker process, in MB."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        peaks = []
-        for pid in children.read_text().split():
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(round(int(line.split()[1]) / 1024, 1))
-        return peaks
+        return [round(int(s["VmHWM"].split()[0]) / 1024, 1) for s in self._worker_status()]
 
     def worker_memory_mb(self) -> list[dict]:
         """Each worker's resident memory now, anonymous and file-backed, in MB.
@@ -315,19 +315,13 @@ class Server:
         Anonymous is the worker's own heap; file-backed is mapped files, such as the search
         index's segments, which the page cache shares with other processes.
         """
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        workers = []
-        for pid in children.read_text().split():
-            fields = dict(
-                line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-            )
-            workers.append(
-                {
-                    key: round(int(fields[name].split()[0]) / 1024, 1)
-                    for key, name in (("anon", "RssAnon"), ("file", "RssFile"))
-                }
-            )
-        return workers
+        return [
+            {
+                key: round(int(status[name].split()[0]) / 1024, 1)
+                for key, name in (("anon", "RssAnon"), ("file", "RssFile"))
+            }
+            for status in self._worker_status()
+        ]
 
     def worker_cpu_seconds(self) -> float:
         """User plus system CPU time of the workers so far (not counting other processes)."""
