@@ -608,7 +608,7 @@ def check(session, threshold_votes: int, sample: int = 300) -> list[str]:
     from ideas.board.ranking import controversy_score, hot_score, wilson_lower_bound
     from ideas.groups.models import Group, Membership
     from ideas.markup import render_markdown
-    from ideas.workflow.models import StageChange
+    from ideas.workflow.models import StageChange, StageTally
 
     problems: list[str] = []
     votes = dict(
@@ -672,6 +672,14 @@ def check(session, threshold_votes: int, sample: int = 300) -> list[str]:
     for gid, count in session.execute(select(Group.id, Group.member_count)):
         if count != members.get(gid, 0):
             problems.append(f"group {gid}: member_count is {count}, rows say {members.get(gid, 0)}")
+    # The triggers kept the stage tally through the bulk load: it must match the ideas.
+    stages = select(Idea.stage, Idea.hidden, func.count()).group_by(Idea.stage, Idea.hidden)
+    live = {(stage, hidden): count for stage, hidden, count in session.execute(stages)}
+    tallied = select(StageTally.stage, StageTally.hidden, StageTally.ideas)
+    for stage, hidden, count in session.execute(tallied.where(StageTally.ideas != 0)):
+        if count != live.pop((stage, hidden), 0):
+            problems.append(f"stage tally {stage} hidden={hidden}: {count} ideas, rows differ")
+    problems += [f"stage tally {stage} hidden={hidden}: missing" for stage, hidden in live]
     # Stored HTML must be what the application's renderer makes of the text.
     for model in (Idea, Comment):
         picked = session.execute(

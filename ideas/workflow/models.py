@@ -35,6 +35,22 @@ class StageChange(db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
+class StageTally(db.Model):
+    """How many ideas stand in each stage, hidden or not, kept exact by database triggers.
+
+    The triage queue reads its count of new ideas here (one row) instead of counting the
+    tens of thousands of proposed ideas of a large backlog on every view. Triggers on the
+    idea table (migration 0013) keep it right through every write, bulk UPDATEs included;
+    nothing in Python writes it.
+    """
+
+    __tablename__ = "stage_tally"
+
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage"), primary_key=True)
+    hidden: Mapped[bool] = mapped_column(primary_key=True)
+    ideas: Mapped[int]
+
+
 class Recommendation(enum.StrEnum):
     """What an assessor recommends doing with the idea."""
 

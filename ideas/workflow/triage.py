@@ -18,6 +18,7 @@ from ideas.domain import DomainError, PermissionDenied
 from ideas.extensions import db
 from ideas.notifications.services import notify
 from ideas.timeutil import utcnow
+from ideas.workflow.models import StageTally
 from ideas.workflow.permissions import can_triage
 from ideas.workflow.services import check_rationale, move_stage
 from ideas.workflow.stages import Stage
@@ -148,20 +149,31 @@ def response_counts(filters: IdeaFilters, now: datetime | None = None) -> Respon
     return ResponseCounts(*(int(value) for value in row))
 
 
+def new_count(filters: IdeaFilters, now: datetime | None = None) -> int:
+    """How many proposed ideas wait for review: one row of the stage tally, unless filtered.
+
+    The tally (StageTally) is exact; a filtered queue counts its own, fewer, ideas.
+    """
+    if filters == IdeaFilters():
+        # A query, not session.get: the triggers change the row behind the session's back.
+        tally = select(StageTally.ideas).where(
+            StageTally.stage == Stage.PROPOSED, StageTally.hidden.is_(False)
+        )
+        return db.session.scalar(tally) or 0
+    new = _conditions(now or utcnow())[Bucket.NEW]
+    return db.session.scalar(select(func.count()).where(*_open_clauses(filters), new)) or 0
+
+
 def bucket_counts(filters: IdeaFilters, now: datetime | None = None) -> dict[Bucket, int]:
     """How many ideas each bucket holds.
 
-    Two indexed reads instead of one pass over every open idea: the proposed ideas (by
-    stage), and those over the response threshold (by threshold_reached_at).
+    Two reads instead of one pass over every open idea: the proposed ideas (new_count),
+    and those over the response threshold (by threshold_reached_at).
     """
     now = now or utcnow()  # one instant for both reads
-    conditions = _conditions(now)
-    new = db.session.scalar(
-        select(func.count()).where(*_open_clauses(filters), conditions[Bucket.NEW])
-    )
     responses = response_counts(filters, now)
     return {
-        Bucket.NEW: int(new or 0),
+        Bucket.NEW: new_count(filters, now),
         Bucket.AWAITING: responses.awaiting,
         Bucket.OVERDUE: responses.overdue,
     }

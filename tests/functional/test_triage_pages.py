@@ -229,16 +229,29 @@ def test_pagination_keeps_the_bucket_and_filters(app, client, auth, make_idea):
     assert "Page 2 of 2" in page.text()
 
 
-def test_the_backlog_is_counted_once_per_view(app, client, auth, make_idea):
-    """The bucket's count is the page's total: a large backlog is not counted twice."""
+def idea_counts(app, client, url: str) -> tuple[list[str], list[str]]:
+    """The statements that count ideas, and those that read the stage tally, for one view."""
+    with StatementCounter(app) as counter:
+        assert client.get(url).status_code == 200
+    counts = [s for s in counter.statements if "count(" in s.lower() and "FROM idea" in s]
+    return counts, [s for s in counter.statements if "FROM stage_tally" in s]
+
+
+def test_the_backlog_is_read_from_the_tally_and_counted_once_when_filtered(
+    app, client, auth, make_idea
+):
+    """The unfiltered backlog is one row of the stage tally; a filtered one is counted once."""
     make_idea(title="One queued idea")
     auth.as_role(Role.SECRETARIAT)
-    with StatementCounter(app) as counter:
-        assert client.get("/triage").status_code == 200
-    counts = [s for s in counter.statements if "count(" in s.lower() and "FROM idea" in s]
-    # The proposed ideas once, the ideas over the response threshold once.
-    assert len(counts) == 2, counts
+    counts, tally = idea_counts(app, client, "/triage")
+    # Only the ideas over the response threshold are counted; the backlog is the tally's.
+    assert (len(counts), len(tally)) == (1, 1), (counts, tally)
     assert "1 idea" in parse(client.get("/triage").text).one("p", class_="result-count").text()
+    with app.app_context():
+        theme = theme_id()
+    counts, tally = idea_counts(app, client, f"/triage?theme={theme}")
+    # The bucket's count is the page's total: the proposed ideas once, not twice.
+    assert (len(counts), len(tally)) == (2, 0), (counts, tally)
 
 
 # --- bulk actions -----------------------------------------------------------------------

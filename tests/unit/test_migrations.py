@@ -4,7 +4,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Column, Integer, MetaData, inspect, select
+from sqlalchemy import Column, Integer, MetaData, inspect, select, text
 
 from ideas import create_app
 from ideas.board.models import Theme
@@ -18,8 +18,8 @@ EXPECTED_TABLES = {
     "dashboard_rollup_state",
     "department",
     "expert_assignment", "flag", "follow", "group", "idea", "membership", "milestone",
-    "notification", "official_response", "pilot", "published_report", "stage_change", "theme",
-    "user", "vote",
+    "notification", "official_response", "pilot", "published_report", "stage_change",
+    "stage_tally", "theme", "user", "vote",
 }  # fmt: skip
 
 
@@ -92,3 +92,29 @@ def test_no_migration_runs_at_app_start(fresh_app):
     """Creating the app never touches the schema: migrations are an explicit step."""
     with fresh_app.app_context():
         assert inspect(db.engine).get_table_names() == []
+
+
+def test_the_stage_tally_migration_counts_the_ideas_already_there(fresh_app):
+    """Revision 0013 fills the tally from the existing ideas; its triggers take over after."""
+    insert = text(
+        "INSERT INTO idea (title, body, body_html, theme_id, stage, hidden, stage_changed_at,"
+        " created_at, updated_at, up_count, down_count, comment_count, follower_count, wilson,"
+        " hot, controversy) VALUES ('A title', 'b', 'b', :theme, :stage, :hidden,"
+        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0, 0, 0, 0, 0, 0, 0)"
+    )
+    rows = [("proposed", False), ("proposed", False), ("proposed", True), ("declined", False)]
+    with fresh_app.app_context():
+        upgrade(revision="0012")
+        theme = db.session.scalar(text("SELECT id FROM theme LIMIT 1"))
+        for stage, hidden in rows:
+            db.session.execute(insert, {"theme": theme, "stage": stage, "hidden": hidden})
+        db.session.commit()
+        upgrade(revision="0013")
+        db.session.execute(insert, {"theme": theme, "stage": "declined", "hidden": False})
+        counts = db.session.execute(text("SELECT stage, hidden, ideas FROM stage_tally")).all()
+        db.session.rollback()
+    assert {(stage, bool(hidden)): ideas for stage, hidden, ideas in counts} == {
+        ("proposed", False): 2,
+        ("proposed", True): 1,
+        ("declined", False): 2,
+    }
