@@ -1,7 +1,5 @@
 """Who may act in the workflow: one predicate per action, used by views and templates."""
 
-from sqlalchemy import select
-
 from ideas.accounts.models import Role, User
 from ideas.board.idea_page import idea_has
 from ideas.board.models import Idea
@@ -60,12 +58,3 @@ def can_merge(user: User | None, idea: Idea) -> bool:
 def can_record_progress(user: User | None, idea: Idea) -> bool:
     """Secretariat staff record implementation progress and milestones."""
     return is_staff(user)
-
-
-def expert_ids(idea: Idea) -> set[int]:
-    """The users assigned as experts on the idea (for badges on their comments)."""
-    return set(
-        db.session.scalars(
-            select(ExpertAssignment.user_id).where(ExpertAssignment.idea_id == idea.id)
-        )
-    )

@@ -17,7 +17,7 @@ from ideas.workflow.experts import (
     remove_expert,
 )
 from ideas.workflow.models import ExpertAssignment
-from ideas.workflow.permissions import can_assess, expert_ids, is_expert_for
+from ideas.workflow.permissions import can_assess, is_expert_for
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -55,7 +55,7 @@ def test_staff_assign_an_expert_who_is_told_and_may_then_assess(role):
         staff.id,
     )
     assert is_expert_for(expert, target) and can_assess(expert, target)
-    assert expert_ids(target) == {expert.id}
+    assert [a.user_id for a in experts_of(target)] == [expert.id]
     notes = db.session.scalars(select(Notification)).all()
     assert count(Notification) == notifications_before + 1
     assert [(n.user_id, n.kind, n.idea_id, n.actor_id) for n in notes] == [
@@ -111,7 +111,7 @@ def test_removing_an_expert_is_audited_and_ends_their_right_to_assess():
     assign_expert(target, expert, staff)
     remove_expert(target, expert, staff)
     assert not can_assess(expert, target)
-    assert expert_ids(target) == set()
+    assert experts_of(target) == []
     entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert (entry.action, entry.target_id) == ("idea.remove_expert", expert.id)
     with pytest.raises(DomainError):
