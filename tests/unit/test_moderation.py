@@ -176,12 +176,14 @@ def test_an_idea_is_hidden_when_it_reaches_the_threshold(make_user, make_idea):
         flag_content(flagger, idea, reason=REASON)
     assert not idea.hidden
     assert idea in list(db.session.scalars(ranked_ideas("top", IdeaFilters())))
+    home = [listed.id for listed in newest_ideas() + hot_this_week()]
+    assert home == [idea.id, idea.id]
 
     flag_content(flaggers[2], idea, reason=REASON)
 
     assert idea.hidden
     assert idea not in list(db.session.scalars(ranked_ideas("top", IdeaFilters())))
-    assert idea not in newest_ideas() and idea not in hot_this_week()
+    assert newest_ideas() == hot_this_week() == []
     entry = audit("moderation.auto_hide")[0]
     assert (entry.actor_id, entry.idea_id, entry.target_type) == (None, idea.id, "idea")
     (notice,) = notices()
