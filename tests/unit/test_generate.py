@@ -2,7 +2,7 @@
 
 import random
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, update
 
 from bench import generate as generate_module
 from bench.generate import bench_app, check, generate
@@ -11,6 +11,8 @@ from ideas.board.models import Comment, Idea, Theme, Vote
 from ideas.board.services import cast_vote, post_idea
 from ideas.extensions import db
 from ideas.search.index import query
+from ideas.workflow.models import StageTally
+from ideas.workflow.stages import Stage
 from tests.conftest import scratch_database
 
 
@@ -45,6 +47,16 @@ def test_generated_rows_agree_with_recomputation(tmp_path):
             db.session.commit()
             assert idea.id == 61
             assert check(db.session, app.config["RESPONSE_THRESHOLD_VOTES"]) == []
+            # The check compares the stage tally with the ideas too.
+            db.session.execute(
+                update(StageTally)
+                .where(StageTally.stage == Stage.PROPOSED, StageTally.hidden.is_(False))
+                .values(ideas=StageTally.ideas + 1)
+            )
+            problems = check(db.session, app.config["RESPONSE_THRESHOLD_VOTES"])
+            assert [p for p in problems if p.startswith("stage tally proposed")] == problems
+            assert len(problems) == 1
+            db.session.rollback()
             # The search index covers the generated ideas.
             some = db.session.scalar(
                 select(Idea).where(Idea.hidden.is_(False), Idea.language == "en").limit(1)
