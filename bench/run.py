@@ -36,6 +36,7 @@ import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from itertools import zip_longest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -640,7 +641,7 @@ def markdown(results: list[dict]) -> str:
                 if "vote_seconds" in result
                 else ""
             )
-            + "Peak RSS per worker: "
+            + "Peak RSS per worker (the highest of the file's runs): "
             f"{', '.join(f'{x:.0f}' for x in result.get('worker_peak_rss_mb', []))} MB"
             + (
                 " (at the end, anonymous + file-backed: "
@@ -710,6 +711,16 @@ def smoke(args) -> int:
     return 0
 
 
+def _highest_peaks(earlier: dict, latest: dict) -> list[float]:
+    """Each worker's peak RSS over every run of a results file, highest first.
+
+    A partial rerun (votes only, say) must not hide the full run's peak: the read
+    endpoints' caches grow a worker more than a vote storm does.
+    """
+    peaks = [sorted(r.get("worker_peak_rss_mb", []), reverse=True) for r in (earlier, latest)]
+    return [max(pair) for pair in zip_longest(*peaks, fillvalue=0.0)]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse options and run the benchmark (or the smoke run, or only the Markdown)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -768,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
                 "endpoints": kept + results["endpoints"],
                 "command": command,
                 "when": earlier["when"],
+                "worker_peak_rss_mb": _highest_peaks(earlier, results),
             }
         path.write_text(json.dumps(results, indent=2) + "\n")
 
