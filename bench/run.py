@@ -781,6 +781,8 @@ def main(argv: list[str] | None = None) -> int:
                 "when": earlier["when"],
                 "worker_peak_rss_mb": _highest_peaks(earlier, results),
             }
+            # Over the merged rows: a rerun of the reads keeps the earlier votes' ratios.
+            results["votes_vs_insert"] = votes_vs_insert(results["endpoints"])
         path.write_text(json.dumps(results, indent=2) + "\n")
 
     save(run(args, save))
