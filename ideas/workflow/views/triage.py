@@ -111,8 +111,8 @@ def _render_triage(form: BulkTriageForm, status: int = 200):
     plan_afresh(db.session)
     bucket, filters, now = _bucket(), parse_filters(request.args), utcnow()
     counts = bucket_counts(filters, now)
-    # The bucket's count is the page's total: counting the 77,000 proposed ideas of a large
-    # backlog once per view, not a second time for the pagination.
+    # The bucket's count is the page's total, not counted a second time for the pagination
+    # (a filtered backlog of thousands of proposed ideas is counted, not read from the tally).
     page = db.paginate(
         bucket_query(bucket, filters, now),
         per_page=current_app.config["IDEAS_PER_PAGE"],
